@@ -1,0 +1,58 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kchan: the user entry point. Kernel-side objects are described in Kbuild
+# (module/, and kunit/ when the target kernel has CONFIG_KUNIT).
+#
+#   make module KDIR=<kernel build dir>   build module/chan.ko
+#   make userspace                        library, tools and tests
+#   make check                            every build, static check and test
+#   make demo                             walk through the main job in a VM
+#   make shell [FLAVOUR=6.1|6.12|debug]   a VM with the module loaded
+#   make install                          module, header, library, tools
+
+KVER_RUNNING := $(shell uname -r)
+ifeq ($(origin KDIR),undefined)
+  ifneq ($(wildcard /lib/modules/$(KVER_RUNNING)/build),)
+    KDIR := /lib/modules/$(KVER_RUNNING)/build
+  else
+    KDIR := $(lastword $(sort $(wildcard /lib/modules/*/build)))
+    $(info kchan: no build dir for the running kernel $(KVER_RUNNING); using $(KDIR))
+  endif
+endif
+
+FLAVOUR ?= 6.1
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all module module-clean userspace check demo shell install clean
+
+all: module userspace
+
+module:
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
+		{ echo "kchan: no kernel build dir; install linux-headers-$$(uname -r) or pass KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+module-clean:
+	@test -z "$(KDIR)" || $(MAKE) -C $(KDIR) M=$(CURDIR) clean
+
+userspace:
+	$(MAKE) -C userspace
+
+check:
+	@scripts/check.sh
+
+demo:
+	@scripts/demo.sh
+
+shell:
+	@scripts/shell.sh $(FLAVOUR)
+
+install: module userspace
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	install -D -m 0644 uapi/linux/chan.h $(DESTDIR)$(PREFIX)/include/linux/chan.h
+	depmod -a $$(basename $$(dirname $(KDIR))) 2>/dev/null || true
+
+clean: module-clean
+	$(MAKE) -C userspace clean
+	rm -rf build

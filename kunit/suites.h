@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The KUnit suites of chan_kunit.ko, registered together in suites.c.
+ */
+#ifndef _CHAN_KUNIT_SUITES_H
+#define _CHAN_KUNIT_SUITES_H
+
+#include <kunit/test.h>
+
+extern struct kunit_suite chan_ring_suite;
+extern struct kunit_suite chan_core_suite;
+extern struct kunit_suite chan_control_suite;
+extern struct kunit_suite chan_uapi_suite;
+
+#endif /* _CHAN_KUNIT_SUITES_H */

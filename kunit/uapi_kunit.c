@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite chan_uapi: the layout of the ABI structs in linux/chan.h is
+ * what user space compiled against any version of the header expects.
+ */
+
+#include <kunit/test.h>
+#include <linux/ioctl.h>
+#include <linux/stddef.h>
+#include <linux/chan.h>
+
+#include "suites.h"
+
+#define EXPECT_FIELD(test, type, field, off, size)			\
+	do {								\
+		KUNIT_EXPECT_EQ(test, offsetof(type, field), (size_t)(off)); \
+		KUNIT_EXPECT_EQ(test, sizeof(((type *)0)->field),	\
+				(size_t)(size));			\
+	} while (0)
+
+static void uapi_ctl_create_layout(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, sizeof(struct chan_ctl_create),
+			(size_t)CHAN_CTL_CREATE_SIZE_VER0);
+	EXPECT_FIELD(test, struct chan_ctl_create, capacity, 0, 4);
+	EXPECT_FIELD(test, struct chan_ctl_create, msg_size, 4, 4);
+	EXPECT_FIELD(test, struct chan_ctl_create, flags, 8, 4);
+	EXPECT_FIELD(test, struct chan_ctl_create, mode, 12, 4);
+	EXPECT_FIELD(test, struct chan_ctl_create, uid, 16, 4);
+	EXPECT_FIELD(test, struct chan_ctl_create, gid, 20, 4);
+	EXPECT_FIELD(test, struct chan_ctl_create, index, 24, 4);
+	EXPECT_FIELD(test, struct chan_ctl_create, __reserved, 28, 4);
+}
+
+static void uapi_ctl_destroy_layout(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, sizeof(struct chan_ctl_destroy),
+			(size_t)CHAN_CTL_DESTROY_SIZE_VER0);
+	EXPECT_FIELD(test, struct chan_ctl_destroy, index, 0, 4);
+	EXPECT_FIELD(test, struct chan_ctl_destroy, flags, 4, 4);
+}
+
+static void uapi_xfer_and_timeouts_layout(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, sizeof(struct chan_xfer),
+			(size_t)CHAN_XFER_SIZE_VER0);
+	EXPECT_FIELD(test, struct chan_xfer, buf, 0, 8);
+	EXPECT_FIELD(test, struct chan_xfer, len, 8, 4);
+	EXPECT_FIELD(test, struct chan_xfer, flags, 12, 4);
+	EXPECT_FIELD(test, struct chan_xfer, timeout_ns, 16, 8);
+	KUNIT_EXPECT_EQ(test, sizeof(struct chan_timeouts),
+			(size_t)CHAN_TIMEOUTS_SIZE_VER0);
+	EXPECT_FIELD(test, struct chan_timeouts, send_ns, 0, 8);
+	EXPECT_FIELD(test, struct chan_timeouts, recv_ns, 8, 8);
+}
+
+static void uapi_ioctl_numbers_encode_sizes(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, _IOC_TYPE(CHAN_CTL_CREATE), CHAN_IOC_MAGIC);
+	KUNIT_EXPECT_EQ(test, _IOC_SIZE(CHAN_CTL_CREATE),
+			CHAN_CTL_CREATE_SIZE_VER0);
+	KUNIT_EXPECT_EQ(test, _IOC_SIZE(CHAN_CTL_DESTROY),
+			CHAN_CTL_DESTROY_SIZE_VER0);
+	KUNIT_EXPECT_EQ(test, _IOC_SIZE(CHAN_IOC_SEND), CHAN_XFER_SIZE_VER0);
+	KUNIT_EXPECT_EQ(test, _IOC_SIZE(CHAN_IOC_RECV), CHAN_XFER_SIZE_VER0);
+	KUNIT_EXPECT_EQ(test, _IOC_SIZE(CHAN_IOC_SET_TIMEOUTS),
+			CHAN_TIMEOUTS_SIZE_VER0);
+	KUNIT_EXPECT_EQ(test, _IOC_DIR(CHAN_IOC_GET_TIMEOUTS),
+			(unsigned int)_IOC_READ);
+	KUNIT_EXPECT_NE(test, CHAN_IOC_SEND, CHAN_IOC_RECV);
+}
+
+static struct kunit_case chan_uapi_cases[] = {
+	KUNIT_CASE(uapi_ctl_create_layout),
+	KUNIT_CASE(uapi_ctl_destroy_layout),
+	KUNIT_CASE(uapi_xfer_and_timeouts_layout),
+	KUNIT_CASE(uapi_ioctl_numbers_encode_sizes),
+	{}
+};
+
+struct kunit_suite chan_uapi_suite = {
+	.name = "chan_uapi",
+	.test_cases = chan_uapi_cases,
+};

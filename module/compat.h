@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernels kchan supports (Debian's 6.1 and 6.12).
+ * This is the only file that looks at LINUX_VERSION_CODE; everything else
+ * uses the APIs common to both.
+ */
+#ifndef _CHAN_COMPAT_H
+#define _CHAN_COMPAT_H
+
+#include <linux/version.h>
+
+/* struct device_type.devnode takes a const device from 6.2 on. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define CHAN_DEVNODE_CONST const
+#else
+#define CHAN_DEVNODE_CONST
+#endif
+
+#endif /* _CHAN_COMPAT_H */

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sysfs attributes of /sys/class/chan/chan<N>/: what the channel is, its
+ * gauges and its counters, one value per file (uapi/ABI/sysfs-class-chan).
+ * Values are read under chan->lock so that related ones are coherent.
+ */
+
+#include <linux/device.h>
+#include <linux/kstrtox.h>
+#include <linux/sysfs.h>
+
+#include "chan.h"
+
+static struct chan *to_chan(struct device *dev)
+{
+	return container_of(dev, struct chan, dev);
+}
+
+/* Read one u64 expression of the channel under its lock. */
+#define CHAN_SHOW(name, expr)						\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	struct chan *ch = to_chan(dev);					\
+	u64 val;							\
+									\
+	spin_lock(&ch->lock);						\
+	val = (expr);							\
+	spin_unlock(&ch->lock);						\
+	return sysfs_emit(buf, "%llu\n", val);				\
+}
+
+CHAN_SHOW(capacity, ch->ring.capacity)
+CHAN_SHOW(msg_size, ch->ring.msg_size)
+CHAN_SHOW(len, ch->ring.count)
+CHAN_SHOW(closed, ch->closed)
+CHAN_SHOW(waiting_senders, ch->nr_senders)
+CHAN_SHOW(waiting_receivers, ch->nr_receivers)
+CHAN_SHOW(readers, ch->readers)
+CHAN_SHOW(writers, ch->writers)
+
+static ssize_t capacity_store(struct device *dev,
+			      struct device_attribute *attr, const char *buf,
+			      size_t count)
+{
+	struct chan_limits lim;
+	u32 capacity;
+	int ret;
+
+	ret = kstrtou32(buf, 0, &capacity);
+	if (ret)
+		return ret;
+	chan_limits_get(&lim);
+	if (capacity > lim.max_capacity)
+		return -EINVAL;
+	ret = chan_set_capacity(to_chan(dev), capacity);
+	return ret ? ret : count;
+}
+
+static DEVICE_ATTR_RW(capacity);
+static DEVICE_ATTR_RO(msg_size);
+static DEVICE_ATTR_RO(len);
+static DEVICE_ATTR_RO(closed);
+static DEVICE_ATTR_RO(waiting_senders);
+static DEVICE_ATTR_RO(waiting_receivers);
+static DEVICE_ATTR_RO(readers);
+static DEVICE_ATTR_RO(writers);
+
+static struct attribute *chan_attrs[] = {
+	&dev_attr_capacity.attr,
+	&dev_attr_msg_size.attr,
+	&dev_attr_len.attr,
+	&dev_attr_closed.attr,
+	&dev_attr_waiting_senders.attr,
+	&dev_attr_waiting_receivers.attr,
+	&dev_attr_readers.attr,
+	&dev_attr_writers.attr,
+	NULL,
+};
+
+static const struct attribute_group chan_group = {
+	.attrs = chan_attrs,
+};
+
+#define CHAN_STAT(name)							\
+	CHAN_SHOW(name, ch->stats.name)					\
+	static DEVICE_ATTR_RO(name)
+
+CHAN_STAT(sent);
+CHAN_STAT(received);
+CHAN_STAT(bytes_sent);
+CHAN_STAT(bytes_received);
+CHAN_STAT(full);
+CHAN_STAT(empty);
+CHAN_STAT(send_timeouts);
+CHAN_STAT(recv_timeouts);
+CHAN_STAT(interrupted);
+CHAN_STAT(send_wait_ns);
+CHAN_STAT(recv_wait_ns);
+CHAN_STAT(send_wait_max_ns);
+CHAN_STAT(recv_wait_max_ns);
+
+static struct attribute *chan_stats_attrs[] = {
+	&dev_attr_sent.attr,
+	&dev_attr_received.attr,
+	&dev_attr_bytes_sent.attr,
+	&dev_attr_bytes_received.attr,
+	&dev_attr_full.attr,
+	&dev_attr_empty.attr,
+	&dev_attr_send_timeouts.attr,
+	&dev_attr_recv_timeouts.attr,
+	&dev_attr_interrupted.attr,
+	&dev_attr_send_wait_ns.attr,
+	&dev_attr_recv_wait_ns.attr,
+	&dev_attr_send_wait_max_ns.attr,
+	&dev_attr_recv_wait_max_ns.attr,
+	NULL,
+};
+
+static const struct attribute_group chan_stats_group = {
+	.name = "stats",
+	.attrs = chan_stats_attrs,
+};
+
+/* The class's dev_groups: created with the device, before its uevent. */
+const struct attribute_group *chan_dev_groups[] = {
+	&chan_group,
+	&chan_stats_group,
+	NULL,
+};

@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kchan: Go-style channels for Linux processes.
+ *
+ * This is the user ABI of the chan module. /dev/chan-control creates and
+ * destroys channels; each channel is a character device /dev/chan<N> that
+ * moves whole messages with read(2)/write(2) or the ioctls below.
+ *
+ * Conventions:
+ * - Every ioctl argument is a struct of fixed-width fields whose size is a
+ *   multiple of 8. Pointers travel as __u64, so 32-bit callers work through
+ *   compat_ptr_ioctl. Times are nanoseconds of CLOCK_MONOTONIC.
+ * - Structs are extensible in the openat2 way: the size encoded in the ioctl
+ *   number is the size the caller passed. The kernel accepts any size of at
+ *   least the *_SIZE_VER0 of the struct; a bigger struct must have zero bytes
+ *   past the end the kernel knows (E2BIG otherwise). Unknown flags and
+ *   non-zero reserved fields give EINVAL. The handler is selected by type,
+ *   number and direction; the size bits only say how much was passed.
+ * - The ioctl magic is 0xBC, free in Documentation/userspace-api/ioctl/
+ *   ioctl-number.rst. Numbers 0x00-0x0f are control-device ioctls, 0x10 and
+ *   up are channel ioctls.
+ * - Unknown ioctl numbers give ENOTTY.
+ */
+#ifndef _UAPI_LINUX_CHAN_H
+#define _UAPI_LINUX_CHAN_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+/* ABI version returned by CHAN_CTL_GET_VERSION. */
+#define CHAN_ABI_VERSION	1
+
+#define CHAN_IOC_MAGIC		0xBC
+
+/* Control device node and channel node name prefix. */
+#define CHAN_CONTROL_PATH	"/dev/chan-control"
+#define CHAN_DEV_PREFIX		"/dev/chan"
+
+/* A timeout_ns of CHAN_TIMEOUT_INFINITE waits forever; 0 tries once. */
+#define CHAN_TIMEOUT_INFINITE	(-1LL)
+
+/* struct chan_ctl_create.flags */
+/* Close the channel when its last writer goes away (pipe semantics). */
+#define CHAN_CREATE_F_AUTOCLOSE	(1U << 0)
+#define CHAN_CREATE_F_ALL	(CHAN_CREATE_F_AUTOCLOSE)
+
+/* struct chan_ctl_create.index: any free index. */
+#define CHAN_INDEX_ANY		(-1)
+/* struct chan_ctl_create.uid/gid: the caller's. */
+#define CHAN_ID_CALLER		((__u32)-1)
+
+/**
+ * struct chan_ctl_create - argument of CHAN_CTL_CREATE
+ * @capacity: messages the channel buffers; 0 makes it unbuffered
+ *	(every send is a rendezvous with a receiver).
+ * @msg_size: largest message in bytes, at least 1.
+ * @flags: CHAN_CREATE_F_* flags.
+ * @mode: permission bits of /dev/chan<N> (at most 0777); 0 means 0600.
+ * @uid: owner of the node; CHAN_ID_CALLER means the caller's fsuid.
+ * @gid: group of the node; CHAN_ID_CALLER means the caller's fsgid.
+ * @index: in: the wanted index, or CHAN_INDEX_ANY; out: the index the
+ *	channel got.
+ * @__reserved: must be zero.
+ */
+struct chan_ctl_create {
+	__u32 capacity;
+	__u32 msg_size;
+	__u32 flags;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__s32 index;
+	__u32 __reserved;
+};
+#define CHAN_CTL_CREATE_SIZE_VER0	32
+
+/* struct chan_ctl_destroy.flags */
+/* Destroy even while fds are open: waiters and later calls get ENODEV. */
+#define CHAN_DESTROY_F_FORCE	(1U << 0)
+#define CHAN_DESTROY_F_ALL	(CHAN_DESTROY_F_FORCE)
+
+/**
+ * struct chan_ctl_destroy - argument of CHAN_CTL_DESTROY
+ * @index: the channel to destroy.
+ * @flags: CHAN_DESTROY_F_* flags.
+ */
+struct chan_ctl_destroy {
+	__s32 index;
+	__u32 flags;
+};
+#define CHAN_CTL_DESTROY_SIZE_VER0	8
+
+/**
+ * struct chan_xfer - argument of CHAN_IOC_SEND and CHAN_IOC_RECV
+ * @buf: user address of the message (send) or of the buffer (receive).
+ * @len: bytes to send, or the size of the receive buffer.
+ * @flags: must be zero.
+ * @timeout_ns: CHAN_TIMEOUT_INFINITE, 0 to try once (EAGAIN), or a
+ *	relative CLOCK_MONOTONIC timeout (ETIMEDOUT). Overrides O_NONBLOCK.
+ *
+ * CHAN_IOC_SEND returns 0 when the message was queued or handed over;
+ * CHAN_IOC_RECV returns the length of the message received, 0 at the end
+ * of a closed channel.
+ */
+struct chan_xfer {
+	__u64 buf;
+	__u32 len;
+	__u32 flags;
+	__s64 timeout_ns;
+};
+#define CHAN_XFER_SIZE_VER0	24
+
+/**
+ * struct chan_timeouts - argument of CHAN_IOC_SET_TIMEOUTS/GET_TIMEOUTS
+ * @send_ns: default timeout of write(2) on this open file.
+ * @recv_ns: default timeout of read(2) on this open file.
+ *
+ * Same encoding as &chan_xfer.timeout_ns; both default to
+ * CHAN_TIMEOUT_INFINITE. O_NONBLOCK wins over them.
+ */
+struct chan_timeouts {
+	__s64 send_ns;
+	__s64 recv_ns;
+};
+#define CHAN_TIMEOUTS_SIZE_VER0	16
+
+/* Control device (/dev/chan-control), each needs CAP_SYS_ADMIN. */
+#define CHAN_CTL_GET_VERSION	_IO(CHAN_IOC_MAGIC, 0x00)
+#define CHAN_CTL_CREATE		_IOWR(CHAN_IOC_MAGIC, 0x01, struct chan_ctl_create)
+#define CHAN_CTL_DESTROY	_IOW(CHAN_IOC_MAGIC, 0x02, struct chan_ctl_destroy)
+
+/* Channel devices (/dev/chan<N>). */
+#define CHAN_IOC_SEND		_IOW(CHAN_IOC_MAGIC, 0x10, struct chan_xfer)
+#define CHAN_IOC_RECV		_IOW(CHAN_IOC_MAGIC, 0x11, struct chan_xfer)
+#define CHAN_IOC_CLOSE		_IO(CHAN_IOC_MAGIC, 0x12)
+#define CHAN_IOC_SET_TIMEOUTS	_IOW(CHAN_IOC_MAGIC, 0x13, struct chan_timeouts)
+#define CHAN_IOC_GET_TIMEOUTS	_IOR(CHAN_IOC_MAGIC, 0x14, struct chan_timeouts)
+#define CHAN_IOC_SET_CAPACITY	_IOW(CHAN_IOC_MAGIC, 0x15, __u32)
+
+#endif /* _UAPI_LINUX_CHAN_H */
