@@ -160,7 +160,7 @@ struct chan {
 	kgid_t gid;
 	u64 charged;
 
-	spinlock_t lock;
+	spinlock_t lock; /* protects the members below */
 	struct chan_ring ring;
 	u32 reading;
 	bool closed;

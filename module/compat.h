@@ -10,7 +10,7 @@
 #include <linux/version.h>
 
 /* struct device_type.devnode takes a const device from 6.2 on. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
 #define CHAN_DEVNODE_CONST const
 #else
 #define CHAN_DEVNODE_CONST

@@ -164,7 +164,7 @@ static void unpark(struct chan *ch, struct chan_waiter *w, bool send)
  * queue its wake-up. The waiter may be gone as soon as the store is done.
  */
 static void finish_waiter(struct chan_waiter *w, int result,
-		     struct chan_wakeups *wk)
+			  struct chan_wakeups *wk)
 {
 	struct task_struct *task = w->task;
 
@@ -176,7 +176,7 @@ static void finish_waiter(struct chan_waiter *w, int result,
 }
 
 static void finish_parked(struct chan *ch, struct chan_waiter *w, bool send,
-			    int result, struct chan_wakeups *wk)
+			  int result, struct chan_wakeups *wk)
 {
 	unpark(ch, w, send);
 	finish_waiter(w, result, wk);
@@ -209,6 +209,12 @@ static struct chan_waiter *fitting_receiver(struct chan *ch, u32 len,
 		finish_parked(ch, r, false, -EMSGSIZE, wk);
 	}
 	return NULL;
+}
+
+/* The oldest sender parked on an unbuffered channel, if any. */
+static struct chan_waiter *rendezvous_sender(struct chan *ch)
+{
+	return ch->ring.capacity ? NULL : first_sender(ch);
 }
 
 static bool has_room(const struct chan *ch)
@@ -380,13 +386,12 @@ static int send_unbuffered(struct chan *ch, struct chan_waiter *w,
 		w->task = current;
 		w->state = CHAN_WAIT_BUSY;
 		finish_parked(ch, r, false, w->len, wk);
-	} else if (to->try) {
-		ch->stats.full++;
-		return -EAGAIN;
-	} else {
-		ch->stats.full++;
-		park(ch, w, true);
+		return 1;
 	}
+	ch->stats.full++;
+	if (to->try)
+		return -EAGAIN;
+	park(ch, w, true);
 	return 1;
 }
 
@@ -481,6 +486,7 @@ int chan_recv_start(struct chan *ch, struct chan_waiter *w,
 	w->peer = NULL;
 	w->from_ring = false;
 	spin_lock(&ch->lock);
+	s = rendezvous_sender(ch);
 	if (ch->dead) {
 		ret = -ENODEV;
 	} else if (ch->ring.count) {
@@ -492,7 +498,7 @@ int chan_recv_start(struct chan *ch, struct chan_waiter *w,
 			ch->reading++;
 			ret = w->len;
 		}
-	} else if (!ch->ring.capacity && (s = first_sender(ch))) {
+	} else if (s) {
 		if (s->len > w->cap) {
 			ret = -EMSGSIZE;
 		} else {
@@ -689,12 +695,11 @@ u32 chan_next_len(struct chan *ch)
 	u32 len;
 
 	spin_lock(&ch->lock);
+	s = rendezvous_sender(ch);
 	if (ch->ring.count)
 		len = chan_ring_peek_len(&ch->ring);
-	else if (!ch->ring.capacity && (s = first_sender(ch)))
-		len = s->len;
 	else
-		len = 0;
+		len = s ? s->len : 0;
 	spin_unlock(&ch->lock);
 	return len;
 }

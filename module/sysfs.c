@@ -82,23 +82,33 @@ static const struct attribute_group chan_group = {
 	.attrs = chan_attrs,
 };
 
-#define CHAN_STAT(name)							\
-	CHAN_SHOW(name, ch->stats.name)					\
-	static DEVICE_ATTR_RO(name)
+CHAN_SHOW(sent, ch->stats.sent)
+CHAN_SHOW(received, ch->stats.received)
+CHAN_SHOW(bytes_sent, ch->stats.bytes_sent)
+CHAN_SHOW(bytes_received, ch->stats.bytes_received)
+CHAN_SHOW(full, ch->stats.full)
+CHAN_SHOW(empty, ch->stats.empty)
+CHAN_SHOW(send_timeouts, ch->stats.send_timeouts)
+CHAN_SHOW(recv_timeouts, ch->stats.recv_timeouts)
+CHAN_SHOW(interrupted, ch->stats.interrupted)
+CHAN_SHOW(send_wait_ns, ch->stats.send_wait_ns)
+CHAN_SHOW(recv_wait_ns, ch->stats.recv_wait_ns)
+CHAN_SHOW(send_wait_max_ns, ch->stats.send_wait_max_ns)
+CHAN_SHOW(recv_wait_max_ns, ch->stats.recv_wait_max_ns)
 
-CHAN_STAT(sent);
-CHAN_STAT(received);
-CHAN_STAT(bytes_sent);
-CHAN_STAT(bytes_received);
-CHAN_STAT(full);
-CHAN_STAT(empty);
-CHAN_STAT(send_timeouts);
-CHAN_STAT(recv_timeouts);
-CHAN_STAT(interrupted);
-CHAN_STAT(send_wait_ns);
-CHAN_STAT(recv_wait_ns);
-CHAN_STAT(send_wait_max_ns);
-CHAN_STAT(recv_wait_max_ns);
+static DEVICE_ATTR_RO(sent);
+static DEVICE_ATTR_RO(received);
+static DEVICE_ATTR_RO(bytes_sent);
+static DEVICE_ATTR_RO(bytes_received);
+static DEVICE_ATTR_RO(full);
+static DEVICE_ATTR_RO(empty);
+static DEVICE_ATTR_RO(send_timeouts);
+static DEVICE_ATTR_RO(recv_timeouts);
+static DEVICE_ATTR_RO(interrupted);
+static DEVICE_ATTR_RO(send_wait_ns);
+static DEVICE_ATTR_RO(recv_wait_ns);
+static DEVICE_ATTR_RO(send_wait_max_ns);
+static DEVICE_ATTR_RO(recv_wait_max_ns);
 
 static struct attribute *chan_stats_attrs[] = {
 	&dev_attr_sent.attr,

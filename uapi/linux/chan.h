@@ -41,7 +41,7 @@
 
 /* struct chan_ctl_create.flags */
 /* Close the channel when its last writer goes away (pipe semantics). */
-#define CHAN_CREATE_F_AUTOCLOSE	(1U << 0)
+#define CHAN_CREATE_F_AUTOCLOSE	0x1U
 #define CHAN_CREATE_F_ALL	(CHAN_CREATE_F_AUTOCLOSE)
 
 /* struct chan_ctl_create.index: any free index. */
@@ -72,11 +72,12 @@ struct chan_ctl_create {
 	__s32 index;
 	__u32 __reserved;
 };
+
 #define CHAN_CTL_CREATE_SIZE_VER0	32
 
 /* struct chan_ctl_destroy.flags */
 /* Destroy even while fds are open: waiters and later calls get ENODEV. */
-#define CHAN_DESTROY_F_FORCE	(1U << 0)
+#define CHAN_DESTROY_F_FORCE	0x1U
 #define CHAN_DESTROY_F_ALL	(CHAN_DESTROY_F_FORCE)
 
 /**
@@ -88,6 +89,7 @@ struct chan_ctl_destroy {
 	__s32 index;
 	__u32 flags;
 };
+
 #define CHAN_CTL_DESTROY_SIZE_VER0	8
 
 /**
@@ -108,6 +110,7 @@ struct chan_xfer {
 	__u32 flags;
 	__s64 timeout_ns;
 };
+
 #define CHAN_XFER_SIZE_VER0	24
 
 /**
@@ -122,6 +125,7 @@ struct chan_timeouts {
 	__s64 send_ns;
 	__s64 recv_ns;
 };
+
 #define CHAN_TIMEOUTS_SIZE_VER0	16
 
 /* Control device (/dev/chan-control), each needs CAP_SYS_ADMIN. */
