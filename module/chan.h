@@ -11,6 +11,7 @@
 #include <linux/device.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -48,9 +49,6 @@ enum chan_wait_state {
 	CHAN_WAIT_DONE,		/* @result is final; nobody refers to it */
 };
 
-/* Internal result telling an unbuffered sender to start over. */
-#define CHAN_RETRY	(-ECANCELED)
-
 /**
  * struct chan_waiter - one send or receive in progress
  * @node: entry on &chan.senders or &chan.receivers while parked.
@@ -64,6 +62,7 @@ enum chan_wait_state {
  *	flight, so that a killed sender can detach from it.
  * @from_ring: (receive) the message counts in &chan.reading and must be
  *	committed or put back by chan_recv_finish().
+ * @try: (send) a non-blocking send: fails rather than parks.
  * @since: when the operation parked, for the wait statistics.
  */
 struct chan_waiter {
@@ -76,6 +75,7 @@ struct chan_waiter {
 	u32 cap;
 	struct chan_waiter *peer;
 	bool from_ring;
+	bool try;
 	ktime_t since;
 };
 
@@ -132,6 +132,8 @@ struct chan_stats {
  * @mode: permission bits of the node.
  * @uid: owner of the node, who may also reconfigure the channel.
  * @gid: group of the node.
+ * @msg_size: largest message, fixed at creation.
+ * @resize_mutex: serialises capacity changes; protects @charged.
  * @charged: bytes charged against the max_bytes budget.
  * @lock: protects everything below.
  * @ring: the queued messages.
@@ -158,6 +160,8 @@ struct chan {
 	umode_t mode;
 	kuid_t uid;
 	kgid_t gid;
+	u32 msg_size;
+	struct mutex resize_mutex; /* serialises resizes, guards charged */
 	u64 charged;
 
 	spinlock_t lock; /* protects the members below */

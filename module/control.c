@@ -65,12 +65,12 @@ static const struct device_type chan_dev_type = {
  */
 int chan_budget_charge(u64 bytes, u64 max_bytes)
 {
-	s64 total = atomic64_add_return(bytes, &chan_bytes_charged);
+	s64 old = atomic64_read(&chan_bytes_charged);
 
-	if ((u64)total > max_bytes) {
-		atomic64_sub(bytes, &chan_bytes_charged);
-		return -ENOMEM;
-	}
+	do {
+		if (bytes > max_bytes || (u64)old > max_bytes - bytes)
+			return -ENOMEM;
+	} while (!atomic64_try_cmpxchg(&chan_bytes_charged, &old, old + bytes));
 	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_budget_charge);
@@ -163,7 +163,8 @@ static int resolve_owner(const struct chan_ctl_create *req, kuid_t *uid,
  * @lim: the limits to create it under.
  *
  * Context: process context, may sleep; takes chan_ctl_mutex.
- * Return: the channel, or an ERR_PTR() with the errors of CHAN_CTL_CREATE.
+ * Return: the channel with a device reference for the caller to put, or an
+ * ERR_PTR() with the errors of CHAN_CTL_CREATE.
  */
 struct chan *chan_ctl_create_channel(const struct chan_ctl_create *req,
 				     const struct chan_limits *lim)
@@ -218,6 +219,8 @@ struct chan *chan_ctl_create_channel(const struct chan_ctl_create *req,
 		put_device(&ch->dev);
 		return ERR_PTR(ret);
 	}
+	/* A destroy may follow as soon as the mutex is dropped. */
+	get_device(&ch->dev);
 	mutex_unlock(&chan_ctl_mutex);
 	return ch;
 }
@@ -254,11 +257,13 @@ static long ctl_create(unsigned int cmd, unsigned long arg)
 	ret = chan_arg_out(cmd, arg, &req, sizeof(req),
 			   CHAN_CTL_CREATE_SIZE_VER0);
 	if (ret) {
-		/* Nobody can know the index: undo. */
+		/* The caller cannot learn the index: undo, unless gone already. */
 		mutex_lock(&chan_ctl_mutex);
-		destroy_locked(ch, true);
+		if (xa_load(&chan_ids, ch->index) == ch)
+			destroy_locked(ch, true);
 		mutex_unlock(&chan_ctl_mutex);
 	}
+	put_device(&ch->dev);
 	return ret;
 }
 

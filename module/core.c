@@ -47,9 +47,10 @@
  * marks the sender CHAN_WAIT_BUSY: the sender no longer waits for a peer
  * but for the verdict of the receiver's copy to user space, in a killable
  * sleep that ignores its timeout. chan_recv_finish() then completes the
- * sender with 0, or with CHAN_RETRY if the copy faulted, and the sender
- * starts over (a blocking sender parks again; a non-blocking one gets
- * EAGAIN): the message is delivered exactly once or not at all. The two
+ * sender with 0, or, if the copy faulted, puts a blocking sender back at
+ * the head of chan->senders (its message stays first, and it meets the
+ * next fitting receiver at once) and fails a non-blocking one with EAGAIN:
+ * the message is delivered exactly once or not at all. The two
  * waiters point at each other through ->peer; a sender killed while BUSY
  * clears the receiver's ->peer under the lock and leaves. The receiver
  * cannot have finished then, since finishing would have completed the
@@ -78,6 +79,7 @@
 
 #include <linux/hrtimer.h>
 #include <linux/minmax.h>
+#include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
@@ -138,7 +140,7 @@ static void account_wait(struct chan *ch, struct chan_waiter *w, bool send)
 static void park(struct chan *ch, struct chan_waiter *w, bool send)
 {
 	w->task = current;
-	w->state = CHAN_WAIT_PARKED;
+	WRITE_ONCE(w->state, CHAN_WAIT_PARKED);
 	w->since = ktime_get();
 	if (send) {
 		list_add_tail(&w->node, &ch->senders);
@@ -306,10 +308,11 @@ static int wait_parked(struct chan *ch, struct chan_waiter *w, bool send,
 			if (fatal_signal_pending(current)) {
 				/* Killed while our message is copied out. */
 				w->peer->peer = NULL;
+				ch->stats.interrupted++;
 				ret = -EINTR;
 				break;
 			}
-			set_current_state(TASK_KILLABLE);
+			set_current_state(TASK_KILLABLE | TASK_FREEZABLE);
 			spin_unlock(&ch->lock);
 			schedule();
 		} else {
@@ -370,29 +373,67 @@ int chan_timeout_init(struct chan_timeout *to, s64 timeout_ns)
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_timeout_init);
 
-/* An unbuffered send: rendezvous with a receiver. */
+/*
+ * Unbuffered: hand sender @s's message to the oldest parked receiver that
+ * can take it; @s becomes BUSY until that receiver's copy-out is judged.
+ */
+static bool rendezvous(struct chan *ch, struct chan_waiter *s,
+		       struct chan_wakeups *wk)
+{
+	struct chan_waiter *r = fitting_receiver(ch, s->len, wk);
+
+	if (!r)
+		return false;
+	memcpy(r->buf, s->buf, s->len);
+	r->len = s->len;
+	r->from_ring = false;
+	r->peer = s;
+	s->peer = r;
+	WRITE_ONCE(s->state, CHAN_WAIT_BUSY);
+	finish_parked(ch, r, false, s->len, wk);
+	return true;
+}
+
+/* An unbuffered send: rendezvous with a receiver, or park. */
 static int send_unbuffered(struct chan *ch, struct chan_waiter *w,
 			   const struct chan_timeout *to,
 			   struct chan_wakeups *wk)
 {
-	struct chan_waiter *r = fitting_receiver(ch, w->len, wk);
-
-	if (r) {
-		memcpy(r->buf, w->buf, w->len);
-		r->len = w->len;
-		r->from_ring = false;
-		r->peer = w;
-		w->peer = r;
-		w->task = current;
-		w->state = CHAN_WAIT_BUSY;
-		finish_parked(ch, r, false, w->len, wk);
+	w->task = current;
+	if (rendezvous(ch, w, wk))
 		return 1;
-	}
 	ch->stats.full++;
 	if (to->try)
 		return -EAGAIN;
 	park(ch, w, true);
 	return 1;
+}
+
+/*
+ * The receiver of BUSY sender @s could not take the message. A blocking
+ * sender goes back first in line (its message stays first, 3.4) and may
+ * meet the next receiver at once; a non-blocking one fails with EAGAIN.
+ */
+static void requeue_sender(struct chan *ch, struct chan_waiter *s,
+			   struct chan_wakeups *wk)
+{
+	if (s->try) {
+		finish_waiter(s, -EAGAIN, wk);
+		return;
+	}
+	if (ch->dead || ch->closed) {
+		finish_waiter(s, ch->dead ? -ENODEV : -EPIPE, wk);
+		return;
+	}
+	s->since = ktime_get();
+	if (!ch->ring.capacity && rendezvous(ch, s, wk))
+		return;
+	WRITE_ONCE(s->state, CHAN_WAIT_PARKED);
+	list_add(&s->node, &ch->senders);
+	ch->nr_senders++;
+	/* Let it look at its timeout and signals again. */
+	get_task_struct(s->task);
+	wake_add(wk, s->task);
 }
 
 /**
@@ -413,11 +454,11 @@ int chan_send(struct chan *ch, const void *msg, u32 len,
 	struct chan_waiter w = {
 		.buf = (void *)msg,
 		.len = len,
+		.try = to->try,
 	};
 	bool parked;
 	int ret;
 
-retry:
 	spin_lock(&ch->lock);
 	if (ch->dead) {
 		ret = -ENODEV;
@@ -451,14 +492,7 @@ retry:
 	if (parked)
 		poll_notify(ch, EPOLLIN | EPOLLRDNORM);
 	spin_lock(&ch->lock);
-	ret = wait_parked(ch, &w, true, to);
-	if (ret == CHAN_RETRY) {
-		if (to->try)
-			return -EAGAIN;
-		w.peer = NULL;
-		goto retry;
-	}
-	return ret;
+	return wait_parked(ch, &w, true, to);
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_send);
 
@@ -505,12 +539,12 @@ int chan_recv_start(struct chan *ch, struct chan_waiter *w,
 			memcpy(w->buf, s->buf, s->len);
 			w->len = s->len;
 			unpark(ch, s, true);
-			s->state = CHAN_WAIT_BUSY;
+			WRITE_ONCE(s->state, CHAN_WAIT_BUSY);
 			s->peer = w;
 			w->peer = s;
 			ret = w->len;
 		}
-	} else if (ch->closed) {
+	} else if (ch->closed && !ch->reading) {
 		ret = 0;
 	} else if (to->try) {
 		ch->stats.empty++;
@@ -527,6 +561,21 @@ int chan_recv_start(struct chan *ch, struct chan_waiter *w,
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_recv_start);
+
+/*
+ * A closed channel is at its end once nothing is queued and no receive is
+ * still copying a message out (a fault would put it back): then parked
+ * receivers read end of file.
+ */
+static void eof_receivers(struct chan *ch, struct chan_wakeups *wk)
+{
+	struct chan_waiter *w;
+
+	if (!ch->closed || ch->ring.count || ch->reading)
+		return;
+	while ((w = first_receiver(ch)))
+		finish_parked(ch, w, false, 0, wk);
+}
 
 /**
  * chan_recv_finish() - commit or undo a receive
@@ -548,9 +597,14 @@ void chan_recv_finish(struct chan *ch, struct chan_waiter *w, bool delivered)
 		if (!delivered && !ch->dead)
 			chan_ring_push_head(&ch->ring, w->buf, w->len);
 	} else if (w->peer) {
-		w->peer->peer = NULL;
-		finish_waiter(w->peer, delivered ? 0 : CHAN_RETRY, &wk);
+		struct chan_waiter *s = w->peer;
+
+		s->peer = NULL;
 		w->peer = NULL;
+		if (delivered)
+			finish_waiter(s, 0, &wk);
+		else
+			requeue_sender(ch, s, &wk);
 	}
 	if (delivered) {
 		if (!w->from_ring)
@@ -559,6 +613,7 @@ void chan_recv_finish(struct chan *ch, struct chan_waiter *w, bool delivered)
 		ch->stats.bytes_received += w->len;
 	}
 	chan_pump(ch, &wk);
+	eof_receivers(ch, &wk);
 	spin_unlock(&ch->lock);
 	wake_flush(&wk);
 	poll_notify(ch, EPOLLOUT | EPOLLWRNORM | EPOLLIN | EPOLLRDNORM);
@@ -575,8 +630,7 @@ static void close_locked(struct chan *ch, struct chan_wakeups *wk)
 	while ((w = first_sender(ch)))
 		finish_parked(ch, w, true, -EPIPE, wk);
 	chan_pump(ch, wk);
-	while ((w = first_receiver(ch)))
-		finish_parked(ch, w, false, 0, wk);
+	eof_receivers(ch, wk);
 }
 
 /**
@@ -620,7 +674,7 @@ int chan_kill(struct chan *ch, bool force)
 		spin_unlock(&ch->lock);
 		return -EBUSY;
 	}
-	ch->dead = true;
+	WRITE_ONCE(ch->dead, true);
 	while ((w = first_sender(ch)))
 		finish_parked(ch, w, true, -ENODEV, &wk);
 	while ((w = first_receiver(ch)))
@@ -637,6 +691,11 @@ EXPORT_SYMBOL_IF_KUNIT(chan_kill);
  * @ch: the channel.
  * @capacity: the new capacity, already checked against max_capacity.
  *
+ * The max_bytes budget is charged for growth before anything is allocated
+ * and given back for shrinking once the new buffer is in place; resizes of
+ * one channel are serialised by chan->resize_mutex, which also guards
+ * chan->charged.
+ *
  * Context: process context, may sleep.
  * Return: 0; -EBUSY below the messages held; -ENOMEM over the max_bytes
  * budget or out of memory; -ENODEV if destroyed.
@@ -646,17 +705,21 @@ int chan_set_capacity(struct chan *ch, u32 capacity)
 	struct chan_wakeups wk = { 0 };
 	struct chan_limits lim;
 	struct chan_ring ring, old;
-	u64 bytes = (u64)capacity * ch->ring.msg_size;
+	u64 bytes = (u64)capacity * ch->msg_size;
+	u64 grow;
 	int ret;
 
 	chan_limits_get(&lim);
-	ret = chan_ring_alloc(&ring, capacity, ch->ring.msg_size);
+	mutex_lock(&ch->resize_mutex);
+	grow = bytes > ch->charged ? bytes - ch->charged : 0;
+	ret = chan_budget_charge(grow, lim.max_bytes);
 	if (ret)
-		return ret == -EOVERFLOW ? -ENOMEM : ret;
-	ret = chan_budget_charge(bytes, lim.max_bytes);
+		goto out_unlock;
+	ret = chan_ring_alloc(&ring, capacity, ch->msg_size);
 	if (ret) {
-		chan_ring_free(&ring);
-		return ret;
+		chan_budget_uncharge(grow);
+		ret = -ENOMEM;
+		goto out_unlock;
 	}
 
 	spin_lock(&ch->lock);
@@ -669,16 +732,21 @@ int chan_set_capacity(struct chan *ch, u32 capacity)
 		old = ch->ring;
 		ch->ring = ring;
 		ring = old;
-		swap(bytes, ch->charged);
 		chan_pump(ch, &wk);
 	}
 	spin_unlock(&ch->lock);
 	wake_flush(&wk);
-	/* On success @ring and @bytes now hold the old buffer and charge. */
+	/* On success @ring is the old buffer, else the unused new one. */
 	chan_ring_free(&ring);
-	chan_budget_uncharge(bytes);
-	if (!ret)
+	if (ret) {
+		chan_budget_uncharge(grow);
+	} else {
+		chan_budget_uncharge(ch->charged + grow - bytes);
+		ch->charged = bytes;
 		poll_notify(ch, EPOLLIN | EPOLLOUT | EPOLLRDNORM | EPOLLWRNORM);
+	}
+out_unlock:
+	mutex_unlock(&ch->resize_mutex);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_set_capacity);
@@ -821,6 +889,8 @@ struct chan *chan_alloc(u32 capacity, u32 msg_size, u32 flags)
 		return ERR_PTR(ret == -EOVERFLOW ? -ENOMEM : ret);
 	}
 	ch->flags = flags;
+	ch->msg_size = msg_size;
+	mutex_init(&ch->resize_mutex);
 	spin_lock_init(&ch->lock);
 	INIT_LIST_HEAD(&ch->senders);
 	INIT_LIST_HEAD(&ch->receivers);

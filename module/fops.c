@@ -10,6 +10,7 @@
 #include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/poll.h>
+#include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -56,7 +57,7 @@ static int do_send(struct chan *ch, struct iov_iter *from,
 
 	if (!len)
 		return -EINVAL;
-	if (len > ch->ring.msg_size)
+	if (len > ch->msg_size)
 		return -EMSGSIZE;
 	buf = bounce_get(onstack, len);
 	if (!buf)
@@ -74,7 +75,7 @@ static int do_recv(struct chan *ch, struct iov_iter *to_iter,
 {
 	u8 onstack[CHAN_ONSTACK_MAX];
 	struct chan_waiter w = {
-		.cap = min_t(size_t, iov_iter_count(to_iter), ch->ring.msg_size),
+		.cap = min_t(size_t, iov_iter_count(to_iter), ch->msg_size),
 	};
 	bool delivered;
 	int ret;
@@ -86,7 +87,9 @@ static int do_recv(struct chan *ch, struct iov_iter *to_iter,
 		return -ENOMEM;
 	ret = chan_recv_start(ch, &w, to);
 	if (ret > 0) {
-		delivered = copy_to_iter(w.buf, ret, to_iter) == ret;
+		/* A dying receiver leaves the message to the next one. */
+		delivered = !fatal_signal_pending(current) &&
+			    copy_to_iter(w.buf, ret, to_iter) == ret;
 		chan_recv_finish(ch, &w, delivered);
 		if (!delivered)
 			ret = -EFAULT;

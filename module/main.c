@@ -79,6 +79,7 @@ static int create_initial(void)
 			pr_err("cannot create chan%u: %ld\n", i, PTR_ERR(ch));
 			return PTR_ERR(ch);
 		}
+		put_device(&ch->dev);
 	}
 	return 0;
 }

@@ -46,8 +46,9 @@ int chan_ring_alloc(struct chan_ring *ring, u32 capacity, u32 msg_size)
 		return 0;
 	if (check_mul_overflow((size_t)capacity, (size_t)msg_size, &bytes))
 		return -EOVERFLOW;
-	ring->data = kvmalloc(bytes, GFP_KERNEL_ACCOUNT);
-	ring->lens = kvcalloc(capacity, sizeof(*ring->lens), GFP_KERNEL_ACCOUNT);
+	ring->data = kvmalloc(bytes, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	ring->lens = kvcalloc(capacity, sizeof(*ring->lens),
+			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!ring->data || !ring->lens) {
 		chan_ring_free(ring);
 		return -ENOMEM;

@@ -5,6 +5,7 @@
  * Values are read under chan->lock so that related ones are coherent.
  */
 
+#include <linux/capability.h>
 #include <linux/device.h>
 #include <linux/kstrtox.h>
 #include <linux/sysfs.h>
@@ -31,7 +32,7 @@ static ssize_t name##_show(struct device *dev,				\
 }
 
 CHAN_SHOW(capacity, ch->ring.capacity)
-CHAN_SHOW(msg_size, ch->ring.msg_size)
+CHAN_SHOW(msg_size, ch->msg_size)
 CHAN_SHOW(len, ch->ring.count)
 CHAN_SHOW(closed, ch->closed)
 CHAN_SHOW(waiting_senders, ch->nr_senders)
@@ -47,6 +48,8 @@ static ssize_t capacity_store(struct device *dev,
 	u32 capacity;
 	int ret;
 
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	ret = kstrtou32(buf, 0, &capacity);
 	if (ret)
 		return ret;
