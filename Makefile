@@ -11,14 +11,9 @@
 #   make install                          module, header, library, tools
 
 KVER_RUNNING := $(shell uname -r)
-ifeq ($(origin KDIR),undefined)
-  ifneq ($(wildcard /lib/modules/$(KVER_RUNNING)/build),)
-    KDIR := /lib/modules/$(KVER_RUNNING)/build
-  else
-    KDIR := $(lastword $(sort $(wildcard /lib/modules/*/build)))
-    $(info kchan: no build dir for the running kernel $(KVER_RUNNING); using $(KDIR))
-  endif
-endif
+RUNNING_KDIR := /lib/modules/$(KVER_RUNNING)/build
+# The running kernel's build dir, else the newest installed one.
+KDIR ?= $(if $(wildcard $(RUNNING_KDIR)),$(RUNNING_KDIR),$(lastword $(sort $(wildcard /lib/modules/*/build))))
 
 FLAVOUR ?= 6.1
 PREFIX ?= /usr/local
@@ -31,6 +26,8 @@ all: module userspace
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
 		{ echo "kchan: no kernel build dir; install linux-headers-$$(uname -r) or pass KDIR=" >&2; exit 1; }
+	@test "$(origin KDIR)" != file -o -d "$(RUNNING_KDIR)" || \
+		echo "kchan: no build dir for the running kernel $(KVER_RUNNING); using $(KDIR)"
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 module-clean:
