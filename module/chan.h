@@ -62,7 +62,8 @@ enum chan_wait_state {
  *	flight, so that a killed sender can detach from it.
  * @from_ring: (receive) the message counts in &chan.reading and must be
  *	committed or put back by chan_recv_finish().
- * @try: (send) a non-blocking send: fails rather than parks.
+ * @try: a non-blocking operation: a send fails rather than parks; a
+ *	receive parks only to wait for another receive's copy-out.
  * @since: when the operation parked, for the wait statistics.
  */
 struct chan_waiter {
@@ -137,8 +138,9 @@ struct chan_stats {
  * @charged: bytes charged against the max_bytes budget.
  * @lock: protects everything below.
  * @ring: the queued messages.
- * @reading: messages taken by receivers whose copy to user space is in
- *	flight; they still occupy capacity so a fault can put them back.
+ * @reading: 1 while a receiver copies a message taken from the ring to
+ *	user space, else 0; it still occupies capacity so that a fault can
+ *	put it back.
  * @closed: CHAN_IOC_CLOSE (or auto-close) happened.
  * @dead: destroyed; every operation gives ENODEV.
  * @senders: parked senders, oldest first.

@@ -33,13 +33,19 @@
  *
  * Buffered channel (capacity C > 0): a send queues into the ring while
  * ring.count + reading < C, handing the message straight to the oldest
- * parked receiver when the ring is empty. A receive pops the oldest message
- * into its own buffer and counts it in ->reading until chan_recv_finish():
- * the message still occupies capacity while it is copied out, so if the
- * copy faults it goes back to the head of the ring (3.4: it stays first)
- * and there is always room for it. When ->reading drops, chan_pump() lets
- * the oldest parked senders' messages join the tail (FIFO, as in Go) and
- * hands queued messages to parked receivers.
+ * parked receiver when nothing is queued or in flight. A receive pops the
+ * oldest message into its own buffer and counts it in ->reading until
+ * chan_recv_finish(): the message still occupies capacity while it is
+ * copied out, so if the copy faults it goes back to the head of the ring
+ * (3.4: it stays first) and there is always room for it. Copy-outs are one
+ * at a time (->reading is 0 or 1): were a second receiver to take the next
+ * message meanwhile, a fault putting the first one back would reorder that
+ * sender's messages. Receivers that find messages queued behind a copy-out
+ * park, a non-blocking one in a killable sleep (like pipe readers waiting
+ * for pipe->mutex), and chan_recv_finish() serves the oldest one, failing
+ * non-blocking ones with EAGAIN once nothing is queued. When ->reading
+ * drops, chan_pump() also lets the oldest parked senders' messages join
+ * the tail (FIFO, as in Go).
  *
  * Unbuffered channel (C = 0): a rendezvous. A parked sender's message sits
  * in its own kernel buffer. The receiver that claims it (or the sender that
@@ -232,14 +238,15 @@ static void count_sent(struct chan *ch, u32 len)
 
 /*
  * Buffered channel with room: hand the message to the oldest parked
- * receiver if nothing is queued ahead of it, else queue it.
+ * receiver if nothing is queued or being copied out ahead of it, else
+ * queue it.
  */
 static void deliver(struct chan *ch, const void *msg, u32 len,
 		    struct chan_wakeups *wk)
 {
 	struct chan_waiter *r = NULL;
 
-	if (!ch->ring.count)
+	if (!ch->ring.count && !ch->reading)
 		r = fitting_receiver(ch, len, wk);
 	if (r) {
 		memcpy(r->buf, msg, len);
@@ -254,8 +261,9 @@ static void deliver(struct chan *ch, const void *msg, u32 len,
 }
 
 /*
- * Move what can move on a buffered channel: queued messages to parked
- * receivers, then parked senders' messages into the room that is free.
+ * Move what can move on a buffered channel: the oldest queued message to
+ * the oldest parked receiver (one copy-out at a time, see the Locking
+ * comment), then parked senders' messages into the room that is free.
  */
 static void chan_pump(struct chan *ch, struct chan_wakeups *wk)
 {
@@ -263,8 +271,10 @@ static void chan_pump(struct chan *ch, struct chan_wakeups *wk)
 
 	if (!ch->ring.capacity)
 		return;
-	while (ch->ring.count &&
-	       (r = fitting_receiver(ch, chan_ring_peek_len(&ch->ring), wk))) {
+	r = NULL;
+	if (ch->ring.count && !ch->reading)
+		r = fitting_receiver(ch, chan_ring_peek_len(&ch->ring), wk);
+	if (r) {
 		r->len = chan_ring_pop(&ch->ring, r->buf);
 		r->from_ring = true;
 		ch->reading++;
@@ -304,10 +314,13 @@ static int wait_parked(struct chan *ch, struct chan_waiter *w, bool send,
 			ret = w->result;
 			break;
 		}
-		if (w->state == CHAN_WAIT_BUSY) {
+		if (w->state == CHAN_WAIT_BUSY || w->try) {
 			if (fatal_signal_pending(current)) {
-				/* Killed while our message is copied out. */
-				w->peer->peer = NULL;
+				/* Killed while a copy-out is in flight. */
+				if (w->state == CHAN_WAIT_BUSY)
+					w->peer->peer = NULL;
+				else
+					unpark(ch, w, send);
 				ch->stats.interrupted++;
 				ret = -EINTR;
 				break;
@@ -519,11 +532,12 @@ int chan_recv_start(struct chan *ch, struct chan_waiter *w,
 
 	w->peer = NULL;
 	w->from_ring = false;
+	w->try = false;
 	spin_lock(&ch->lock);
 	s = rendezvous_sender(ch);
 	if (ch->dead) {
 		ret = -ENODEV;
-	} else if (ch->ring.count) {
+	} else if (ch->ring.count && !ch->reading) {
 		if (chan_ring_peek_len(&ch->ring) > w->cap) {
 			ret = -EMSGSIZE;
 		} else {
@@ -546,11 +560,17 @@ int chan_recv_start(struct chan *ch, struct chan_waiter *w,
 		}
 	} else if (ch->closed && !ch->reading) {
 		ret = 0;
-	} else if (to->try) {
+	} else if (to->try && !ch->ring.count) {
 		ch->stats.empty++;
 		ret = -EAGAIN;
 	} else {
-		ch->stats.empty++;
+		/*
+		 * Nothing to take, or messages queued behind one being
+		 * copied out: a try receive waits (killably) for that copy.
+		 */
+		if (!ch->ring.count)
+			ch->stats.empty++;
+		w->try = to->try;
 		park(ch, w, false);
 		spin_unlock(&ch->lock);
 		poll_notify(ch, EPOLLOUT | EPOLLWRNORM);
@@ -575,6 +595,19 @@ static void eof_receivers(struct chan *ch, struct chan_wakeups *wk)
 		return;
 	while ((w = first_receiver(ch)))
 		finish_parked(ch, w, false, 0, wk);
+}
+
+/* Non-blocking receives that waited for a copy-out find nothing left. */
+static void fail_try_receivers(struct chan *ch, struct chan_wakeups *wk)
+{
+	struct chan_waiter *w, *tmp;
+
+	list_for_each_entry_safe(w, tmp, &ch->receivers, node) {
+		if (w->try) {
+			ch->stats.empty++;
+			finish_parked(ch, w, false, -EAGAIN, wk);
+		}
+	}
 }
 
 /**
@@ -614,6 +647,8 @@ void chan_recv_finish(struct chan *ch, struct chan_waiter *w, bool delivered)
 	}
 	chan_pump(ch, &wk);
 	eof_receivers(ch, &wk);
+	if (!ch->ring.count)
+		fail_try_receivers(ch, &wk);
 	spin_unlock(&ch->lock);
 	wake_flush(&wk);
 	poll_notify(ch, EPOLLOUT | EPOLLWRNORM | EPOLLIN | EPOLLRDNORM);
