@@ -40,6 +40,25 @@ CHAN_SHOW(waiting_receivers, ch->nr_receivers)
 CHAN_SHOW(readers, ch->readers)
 CHAN_SHOW(writers, ch->writers)
 
+/* How long the longest-parked waiter (the head of either list) has waited. */
+static ssize_t oldest_wait_ms_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct chan *ch = to_chan(dev);
+	ktime_t now = ktime_get(), oldest = now;
+	struct chan_waiter *w;
+
+	spin_lock(&ch->lock);
+	w = list_first_entry_or_null(&ch->senders, struct chan_waiter, node);
+	if (w)
+		oldest = w->since;
+	w = list_first_entry_or_null(&ch->receivers, struct chan_waiter, node);
+	if (w && ktime_before(w->since, oldest))
+		oldest = w->since;
+	spin_unlock(&ch->lock);
+	return sysfs_emit(buf, "%lld\n", ktime_ms_delta(now, oldest));
+}
+
 static ssize_t capacity_store(struct device *dev,
 			      struct device_attribute *attr, const char *buf,
 			      size_t count)
@@ -68,6 +87,7 @@ static DEVICE_ATTR_RO(waiting_senders);
 static DEVICE_ATTR_RO(waiting_receivers);
 static DEVICE_ATTR_RO(readers);
 static DEVICE_ATTR_RO(writers);
+static DEVICE_ATTR_RO(oldest_wait_ms);
 
 static struct attribute *chan_attrs[] = {
 	&dev_attr_capacity.attr,
@@ -78,6 +98,7 @@ static struct attribute *chan_attrs[] = {
 	&dev_attr_waiting_receivers.attr,
 	&dev_attr_readers.attr,
 	&dev_attr_writers.attr,
+	&dev_attr_oldest_wait_ms.attr,
 	NULL,
 };
 

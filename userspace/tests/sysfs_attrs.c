@@ -15,7 +15,7 @@
 
 static const char *const top[] = {
 	"capacity", "msg_size", "len", "closed", "waiting_senders",
-	"waiting_receivers", "readers", "writers",
+	"waiting_receivers", "readers", "writers", "oldest_wait_ms",
 };
 
 static const char *const stats[] = {
@@ -147,10 +147,15 @@ static void test_wait_times(int idx)
 	/* A receiver parked for >= PARK_MS. */
 	tot0 = t_attr(idx, "stats/recv_wait_ns");
 	op = t_op_new(T_OP_READ, idx, O_RDONLY, 100);
+	T_EQ(t_attr(idx, "oldest_wait_ms"), 0, "oldest_wait_ms 0 with nobody parked");
 	pid = T_OP_PARK(op, "waiting_receivers", 1);
 	t_sleep_ms(PARK_MS);	/* the wait being measured, not synchronisation */
+	T_GE(t_attr(idx, "oldest_wait_ms"), PARK_MS,
+	     "oldest_wait_ms >= %d with a receiver parked that long", PARK_MS);
+	T_LT(t_attr(idx, "oldest_wait_ms"), 600 * 1000, "oldest_wait_ms is sane (< 10 min)");
 	T_EQ(t_send(fd, buf, 5, 0), 0, "send to the parked receiver");
 	T_CHILD(pid, T_TIMEOUT_MS, 0, "the receiver returns");
+	T_EQ(t_attr(idx, "oldest_wait_ms"), 0, "oldest_wait_ms back to 0");
 	tot = t_attr(idx, "stats/recv_wait_ns");
 	max = t_attr(idx, "stats/recv_wait_max_ns");
 	T_GE(tot - tot0, PARK_MS * T_NSEC_PER_MSEC, "stats/recv_wait_ns grew by >= %d ms", PARK_MS);
