@@ -13,9 +13,13 @@
  * lockless fast path below. No user copy and no allocation happens under it:
  * senders copy the message into a kernel buffer first, receivers copy it out
  * after unlocking. Copies under the lock are memcpy()s of at most msg_size
- * bytes (into a ring slot, or between two waiters' kernel buffers).
- * Lock order: chan_ctl_mutex (control.c) -> chan->lock. poll_wait's own lock
- * nests inside nothing: pollers are woken after chan->lock is dropped.
+ * bytes (into a ring slot, or between two waiters' kernel buffers), except
+ * that a resize moves the queued messages into the new ring under it.
+ * Lock order: chan_ctl_mutex (control.c) -> chan->lock, and
+ * chan->resize_mutex -> chan->lock. poll_wait's own lock nests inside
+ * nothing: pollers are woken after chan->lock is dropped. Tasks are woken
+ * after unlocking too, up to CHAN_WAKE_BATCH per critical section; past
+ * that (a close waking many) under the lock, which is safe, only slower.
  *
  * Waiters, after ipc/mqueue.c: each operation that has to wait parks a
  * struct chan_waiter (on its stack) at the tail of chan->senders or
@@ -62,8 +66,8 @@
  * cannot have finished then, since finishing would have completed the
  * sender, so its waiter is still alive.
  *
- * Close wakes every parked sender with EPIPE and, once nothing is left to
- * drain, every parked receiver with 0 (end of file). Destroy (chan_kill)
+ * Close wakes every parked sender with EPIPE and, once nothing is queued
+ * or being copied out, every parked receiver with 0 (end of file). Destroy (chan_kill)
  * wakes everybody with ENODEV; a BUSY sender still gets its verdict from
  * the receiver, which holds an fd and so keeps the channel alive.
  *
