@@ -3,8 +3,8 @@
 #
 # The body of `make check`, run from the repository top: install what is
 # missing, build chan.ko for the 6.1 and 6.12 Debian kernels (W=1, no
-# warnings) and sparse-check it, run checkpatch --strict, kernel-doc and the
-# uapi header test, build the user-space tests and the debug kernel, then
+# warnings) and sparse-check it (C=2) against both, run checkpatch
+# --strict, kernel-doc and the uapi header test, build the user-space tests and the debug kernel, then
 # boot one VM per kernel (6.1, 6.12, debug) running KUnit and every test
 # program. Prints a PASS/FAIL line per check and per suite, then exactly
 # "N passed, N failed"; exits non-zero on any failure. Keeps going after a
@@ -93,10 +93,10 @@ check_build() {
 }
 
 check_sparse() {
-	local log=$logs/sparse-6.1.log kdir out
-	kdir=$(kchan_kdir 6.1) || return 1
-	[ -d "$build/k-6.1" ] || { echo "build/k-6.1 missing"; return 1; }
-	make -C "$kdir" M="$build/k-6.1" C=2 modules >"$log" 2>&1 ||
+	local flavour=$1 log=$logs/sparse-$1.log kdir out
+	kdir=$(kchan_kdir "$flavour") || return 1
+	[ -d "$build/k-$flavour" ] || { echo "build/k-$flavour missing"; return 1; }
+	make -C "$kdir" M="$build/k-$flavour" C=2 modules >"$log" 2>&1 ||
 		{ echo "make C=2 failed:"; tail -n 20 "$log"; return 1; }
 	out=$(grep -vE '^make(\[[0-9]+\])?: (Entering|Leaving|Nothing)|^  (CHECK|CC|CC \[M\]|LD|LD \[M\]|MODPOST|BTF|BTF \[M\]|AR) |Skipping BTF generation' \
 		"$log" || true)
@@ -245,9 +245,10 @@ for flavour in 6.1 6.12; do
 	has "$flavour" || continue
 	run_check "build-$flavour" check_build "$flavour" W=1
 done
-if has 6.1; then
-	run_check sparse-6.1 check_sparse
-fi
+for flavour in 6.1 6.12; do
+	has "$flavour" || continue
+	run_check "sparse-$flavour" check_sparse "$flavour"
+done
 run_check checkpatch check_checkpatch
 run_check kernel-doc check_kernel_doc
 run_check uapi-header check_uapi_header
