@@ -246,6 +246,8 @@ struct chan *chan_ctl_create_channel(const struct chan_ctl_create *req,
 extern const struct file_operations chan_fops;
 
 /* args.c APIs: */
+/* The ioctl number without its size bits: what selects the handler. */
+#define CHAN_IOC_NOSIZE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
 int chan_arg_in(void *dst, size_t ksize, size_t ver0, unsigned int cmd,
 		unsigned long arg);
 int chan_arg_out(unsigned int cmd, unsigned long arg, const void *src,

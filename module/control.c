@@ -292,8 +292,6 @@ static long ctl_destroy(unsigned int cmd, unsigned long arg)
 	return ret;
 }
 
-#define CHAN_IOC_NOSIZE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
-
 static long chan_ctl_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {

@@ -214,8 +214,6 @@ static long ioc_set_capacity(struct chan_file *cf, unsigned int cmd,
 	return chan_set_capacity(cf->ch, capacity);
 }
 
-#define CHAN_IOC_NOSIZE(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
-
 static long chan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct chan_file *cf = file->private_data;
