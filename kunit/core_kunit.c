@@ -166,6 +166,7 @@ static void core_set_capacity_keeps_messages(struct kunit *test)
 
 	send_u32(ch, 0);
 	send_u32(ch, 1);
+	KUNIT_EXPECT_EQ(test, chan_set_capacity(ch, U32_MAX), -EINVAL);
 	KUNIT_EXPECT_EQ(test, chan_set_capacity(ch, 1), -EBUSY);
 	KUNIT_EXPECT_EQ(test, chan_set_capacity(ch, 0), -EBUSY);
 	KUNIT_EXPECT_EQ(test, chan_set_capacity(ch, 4), 0);

@@ -728,7 +728,7 @@ EXPORT_SYMBOL_IF_KUNIT(chan_kill);
 /**
  * chan_set_capacity() - resize a channel's buffer
  * @ch: the channel.
- * @capacity: the new capacity, already checked against max_capacity.
+ * @capacity: the new capacity.
  *
  * The max_bytes budget is charged for growth before anything is allocated
  * and given back for shrinking once the new buffer is in place; resizes of
@@ -736,8 +736,8 @@ EXPORT_SYMBOL_IF_KUNIT(chan_kill);
  * chan->charged.
  *
  * Context: process context, may sleep.
- * Return: 0; -EBUSY below the messages held; -ENOMEM over the max_bytes
- * budget or out of memory; -ENODEV if destroyed.
+ * Return: 0; -EINVAL above max_capacity; -EBUSY below the messages held;
+ * -ENOMEM over the max_bytes budget or out of memory; -ENODEV if destroyed.
  */
 int chan_set_capacity(struct chan *ch, u32 capacity)
 {
@@ -749,6 +749,8 @@ int chan_set_capacity(struct chan *ch, u32 capacity)
 	int ret;
 
 	chan_limits_get(&lim);
+	if (capacity > lim.max_capacity)
+		return -EINVAL;
 	mutex_lock(&ch->resize_mutex);
 	grow = bytes > ch->charged ? bytes - ch->charged : 0;
 	ret = chan_budget_charge(grow, lim.max_bytes);

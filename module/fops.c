@@ -157,21 +157,19 @@ static long ioc_xfer(struct file *file, unsigned int cmd, unsigned long arg,
 	return send ? do_send(cf->ch, &iter, &to) : do_recv(cf->ch, &iter, &to);
 }
 
-static bool timeout_valid(s64 ns)
-{
-	return ns >= 0 || ns == CHAN_TIMEOUT_INFINITE;
-}
-
 static long ioc_set_timeouts(struct chan_file *cf, unsigned int cmd,
 			     unsigned long arg)
 {
 	struct chan_timeouts t;
+	struct chan_timeout check;
 	int ret;
 
 	ret = chan_arg_in(&t, sizeof(t), CHAN_TIMEOUTS_SIZE_VER0, cmd, arg);
 	if (ret)
 		return ret;
-	if (!timeout_valid(t.send_ns) || !timeout_valid(t.recv_ns))
+	/* Same encoding as chan_xfer.timeout_ns: one rule, in core.c. */
+	if (chan_timeout_init(&check, t.send_ns) ||
+	    chan_timeout_init(&check, t.recv_ns))
 		return -EINVAL;
 	WRITE_ONCE(cf->send_ns, t.send_ns);
 	WRITE_ONCE(cf->recv_ns, t.recv_ns);
@@ -198,7 +196,6 @@ static bool may_configure(const struct chan *ch)
 static long ioc_set_capacity(struct chan_file *cf, unsigned int cmd,
 			     unsigned long arg)
 {
-	struct chan_limits lim;
 	u32 capacity;
 	int ret;
 
@@ -208,9 +205,6 @@ static long ioc_set_capacity(struct chan_file *cf, unsigned int cmd,
 		return ret;
 	if (!may_configure(cf->ch))
 		return -EPERM;
-	chan_limits_get(&lim);
-	if (capacity > lim.max_capacity)
-		return -EINVAL;
 	return chan_set_capacity(cf->ch, capacity);
 }
 

@@ -63,7 +63,6 @@ static ssize_t capacity_store(struct device *dev,
 			      struct device_attribute *attr, const char *buf,
 			      size_t count)
 {
-	struct chan_limits lim;
 	u32 capacity;
 	int ret;
 
@@ -72,9 +71,6 @@ static ssize_t capacity_store(struct device *dev,
 	ret = kstrtou32(buf, 0, &capacity);
 	if (ret)
 		return ret;
-	chan_limits_get(&lim);
-	if (capacity > lim.max_capacity)
-		return -EINVAL;
 	ret = chan_set_capacity(to_chan(dev), capacity);
 	return ret ? ret : count;
 }
