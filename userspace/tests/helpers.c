@@ -434,11 +434,14 @@ void *t_bad_ptr(void)
 	static void *bad;
 
 	if (!bad) {
+		/*
+		 * Kept mapped PROT_NONE (it faults like a hole): an unmapped
+		 * address could be handed out again by a later mmap.
+		 */
 		bad = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
 			   -1, 0);
 		if (bad == MAP_FAILED)
 			t_bail("mmap: %s", strerror(errno));
-		munmap(bad, 4096);
 	}
 	return bad;
 }

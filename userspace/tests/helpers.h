@@ -115,7 +115,7 @@ void t_sleep_ms(int ms);
 
 /* Memory */
 void *t_shared(size_t size);		/* MAP_SHARED|MAP_ANONYMOUS, zeroed */
-void *t_bad_ptr(void);			/* an address with nothing mapped */
+void *t_bad_ptr(void);			/* an address that faults (PROT_NONE, never reused) */
 void *t_null(void);			/* NULL the compiler cannot see */
 void *t_ro_page(void);			/* a PROT_READ page */
 void t_fill(void *buf, size_t len, uint32_t id);	/* id in the first bytes */
