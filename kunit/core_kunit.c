@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite chan_core: the channel state logic of module/core.c driven
- * without user memory and without waiting (try operations only).
+ * KUnit suites chan_core and chan_wait: the channel state logic of
+ * module/core.c and module/xfer.c driven with kernel buffers and try
+ * operations, and the waiter protocol of module/wait.c (claim, kick,
+ * give back, complete) with waiters parked by the test itself.
  */
 
 #include <kunit/test.h>
+#include <linux/mm.h>
 #include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
 
 #include "chan.h"
 #include "suites.h"
@@ -20,20 +25,32 @@ static struct chan *new_chan(struct kunit *test, u32 capacity, u32 msg_size)
 	return ch;
 }
 
-static int send_u32(struct chan *ch, u32 v)
+static int send_buf(struct chan *ch, const void *buf, size_t len)
 {
-	return chan_send(ch, &v, sizeof(v), &try_now);
+	struct kvec kv = { .iov_base = (void *)buf, .iov_len = len };
+	struct iov_iter it;
+
+	iov_iter_kvec(&it, ITER_SOURCE, &kv, 1, len);
+	return chan_send(ch, &it, &try_now, NULL);
 }
 
-/* Receive and commit; returns the length or an error, value in *v. */
+static int send_u32(struct chan *ch, u32 v)
+{
+	return send_buf(ch, &v, sizeof(v));
+}
+
+static int recv_buf(struct chan *ch, void *buf, size_t cap)
+{
+	struct kvec kv = { .iov_base = buf, .iov_len = cap };
+	struct iov_iter it;
+
+	iov_iter_kvec(&it, ITER_DEST, &kv, 1, cap);
+	return chan_recv(ch, &it, &try_now, NULL);
+}
+
 static int recv_u32(struct chan *ch, u32 *v)
 {
-	struct chan_waiter w = { .buf = v, .cap = sizeof(*v) };
-	int ret = chan_recv_start(ch, &w, &try_now);
-
-	if (ret > 0)
-		chan_recv_finish(ch, &w, true);
-	return ret;
+	return recv_buf(ch, v, sizeof(*v));
 }
 
 static void core_buffered_fifo_and_try_ops(struct kunit *test)
@@ -53,6 +70,7 @@ static void core_buffered_fifo_and_try_ops(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ch->stats.received, 3ULL);
 	KUNIT_EXPECT_EQ(test, ch->stats.full, 1ULL);
 	KUNIT_EXPECT_EQ(test, ch->stats.empty, 1ULL);
+	KUNIT_EXPECT_EQ(test, chan_ring_used(&ch->ring), 0U);
 	chan_free(ch);
 }
 
@@ -60,49 +78,35 @@ static void core_recv_too_small_keeps_message(struct kunit *test)
 {
 	struct chan *ch = new_chan(test, 2, 8);
 	char msg[8] = "abcdefg", buf[8];
-	struct chan_waiter w = { .buf = buf, .cap = 4 };
 
-	KUNIT_EXPECT_EQ(test, chan_send(ch, msg, 8, &try_now), 0);
-	KUNIT_EXPECT_EQ(test, chan_recv_start(ch, &w, &try_now), -EMSGSIZE);
+	KUNIT_EXPECT_EQ(test, send_buf(ch, msg, 8), 0);
+	KUNIT_EXPECT_EQ(test, recv_buf(ch, buf, 4), -EMSGSIZE);
 	KUNIT_EXPECT_EQ(test, chan_next_len(ch), 8U);
-	w.cap = 8;
-	KUNIT_EXPECT_EQ(test, chan_recv_start(ch, &w, &try_now), 8);
-	chan_recv_finish(ch, &w, true);
+	KUNIT_EXPECT_EQ(test, recv_buf(ch, buf, 8), 8);
 	KUNIT_EXPECT_EQ(test, memcmp(buf, msg, 8), 0);
 	KUNIT_EXPECT_EQ(test, chan_next_len(ch), 0U);
 	chan_free(ch);
 }
 
-static void core_undelivered_receive_puts_message_back_first(struct kunit *test)
-{
-	struct chan *ch = new_chan(test, 2, sizeof(u32));
-	u32 v;
-	struct chan_waiter w = { .buf = &v, .cap = sizeof(v) };
-
-	send_u32(ch, 1);
-	send_u32(ch, 2);
-	KUNIT_EXPECT_EQ(test, chan_recv_start(ch, &w, &try_now), (int)sizeof(v));
-	KUNIT_EXPECT_EQ(test, v, 1U);
-	chan_recv_finish(ch, &w, false);
-	KUNIT_EXPECT_EQ(test, ch->ring.count, 2U);
-	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), (int)sizeof(v));
-	KUNIT_EXPECT_EQ(test, v, 1U);
-	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), (int)sizeof(v));
-	KUNIT_EXPECT_EQ(test, v, 2U);
-	KUNIT_EXPECT_EQ(test, ch->stats.received, 2ULL);
-	chan_free(ch);
-}
-
-static void core_receive_in_flight_holds_capacity(struct kunit *test)
+static void core_held_slot_takes_room(struct kunit *test)
 {
 	struct chan *ch = new_chan(test, 1, sizeof(u32));
+	void *slot;
 	u32 v;
-	struct chan_waiter w = { .buf = &v, .cap = sizeof(v) };
 
-	send_u32(ch, 1);
-	KUNIT_EXPECT_EQ(test, chan_recv_start(ch, &w, &try_now), (int)sizeof(v));
+	/* A send filling the only slot makes the channel full... */
+	spin_lock(&ch->lock);
+	slot = chan_ring_get_slot(&ch->ring);
+	spin_unlock(&ch->lock);
+	KUNIT_ASSERT_NOT_NULL(test, slot);
 	KUNIT_EXPECT_EQ(test, send_u32(ch, 2), -EAGAIN);
-	chan_recv_finish(ch, &w, true);
+	KUNIT_EXPECT_EQ(test, chan_poll_mask(ch, FMODE_WRITE), 0U);
+	KUNIT_EXPECT_EQ(test, chan_set_capacity(ch, 0), -EBUSY);
+	/* ... and not readable: nothing is queued yet. */
+	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), -EAGAIN);
+	spin_lock(&ch->lock);
+	chan_ring_put_slot(&ch->ring, slot);
+	spin_unlock(&ch->lock);
 	KUNIT_EXPECT_EQ(test, send_u32(ch, 2), 0);
 	chan_free(ch);
 }
@@ -219,8 +223,7 @@ static void core_timeout_init_decodes_abi(struct kunit *test)
 static struct kunit_case chan_core_cases[] = {
 	KUNIT_CASE(core_buffered_fifo_and_try_ops),
 	KUNIT_CASE(core_recv_too_small_keeps_message),
-	KUNIT_CASE(core_undelivered_receive_puts_message_back_first),
-	KUNIT_CASE(core_receive_in_flight_holds_capacity),
+	KUNIT_CASE(core_held_slot_takes_room),
 	KUNIT_CASE(core_close_drains_then_reports_eof),
 	KUNIT_CASE(core_unbuffered_try_ops_need_a_peer),
 	KUNIT_CASE(core_kill_fails_everything_with_enodev),
@@ -234,4 +237,253 @@ static struct kunit_case chan_core_cases[] = {
 struct kunit_suite chan_core_suite = {
 	.name = "chan_core",
 	.test_cases = chan_core_cases,
+};
+
+/*
+ * chan_wait: waiters parked by the test on its own behalf (their task is
+ * the test's), then served by the channel as a peer would serve them.
+ */
+
+static void park(struct chan *ch, struct chan_waiter *w)
+{
+	spin_lock(&ch->lock);
+	chan_park(ch, w);
+	spin_unlock(&ch->lock);
+}
+
+/* Wake-ups a test collected: the task is the test's own. */
+static void flush(struct chan_wakeups *wk)
+{
+	chan_wake_flush(wk);
+}
+
+static void wait_claim_takes_oldest_first(struct kunit *test)
+{
+	struct chan *ch = new_chan(test, 0, 8);
+	struct chan_wakeups wk = { 0 };
+	struct chan_waiter a, b;
+
+	chan_waiter_init(&a, false, 8);
+	chan_waiter_init(&b, false, 8);
+	park(ch, &a);
+	park(ch, &b);
+	KUNIT_EXPECT_EQ(test, ch->nr_receivers, 2U);
+	spin_lock(&ch->lock);
+	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, false), &a);
+	KUNIT_EXPECT_EQ(test, a.state, (int)CHAN_WAIT_CLAIMED);
+	KUNIT_EXPECT_EQ(test, ch->nr_receivers, 1U);
+	/* Given back, it is first again, ahead of b. */
+	chan_unclaim(ch, &a, &wk);
+	KUNIT_EXPECT_EQ(test, a.state, (int)CHAN_WAIT_PARKED);
+	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, false), &a);
+	chan_complete(ch, &a, 5, &wk);
+	KUNIT_EXPECT_EQ(test, a.state, (int)CHAN_WAIT_DONE);
+	KUNIT_EXPECT_EQ(test, a.result, 5);
+	KUNIT_EXPECT_TRUE(test, chan_kick_first(ch, false, &wk));
+	KUNIT_EXPECT_EQ(test, b.result, CHAN_RESULT_RETRY);
+	KUNIT_EXPECT_FALSE(test, chan_kick_first(ch, false, &wk));
+	KUNIT_EXPECT_NULL(test, chan_claim_first(ch, false));
+	spin_unlock(&ch->lock);
+	flush(&wk);
+	chan_free(ch);
+}
+
+static void wait_claim_skips_a_select_that_committed(struct kunit *test)
+{
+	struct chan *ch = new_chan(test, 0, 8);
+	struct chan_wakeups wk = { 0 };
+	atomic_t won = ATOMIC_INIT(1), open = ATOMIC_INIT(0);
+	struct chan_waiter a, b;
+
+	chan_waiter_init(&a, true, 8);
+	chan_waiter_init(&b, true, 8);
+	a.claim = &won;		/* its select committed another case */
+	b.claim = &open;
+	park(ch, &a);
+	park(ch, &b);
+	spin_lock(&ch->lock);
+	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, true), &b);
+	KUNIT_EXPECT_EQ(test, a.state, (int)CHAN_WAIT_IDLE);
+	KUNIT_EXPECT_TRUE(test, list_empty(&a.node));
+	KUNIT_EXPECT_EQ(test, atomic_read(&open), 1);
+	KUNIT_EXPECT_EQ(test, ch->nr_senders, 0U);
+	/* Giving b back reopens its select's claim word. */
+	chan_unclaim(ch, &b, &wk);
+	KUNIT_EXPECT_EQ(test, atomic_read(&open), 0);
+	KUNIT_EXPECT_EQ(test, ch->nr_senders, 1U);
+	chan_unpark(ch, &b);
+	spin_unlock(&ch->lock);
+	flush(&wk);
+	chan_free(ch);
+}
+
+static void wait_unclaim_on_closed_channel_fails_a_sender(struct kunit *test)
+{
+	struct chan *ch = new_chan(test, 0, 8);
+	struct chan_wakeups wk = { 0 };
+	struct chan_waiter s;
+
+	chan_waiter_init(&s, true, 8);
+	park(ch, &s);
+	spin_lock(&ch->lock);
+	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, true), &s);
+	spin_unlock(&ch->lock);
+	chan_close(ch);		/* while claimed: not seen by close */
+	KUNIT_EXPECT_EQ(test, s.state, (int)CHAN_WAIT_CLAIMED);
+	spin_lock(&ch->lock);
+	chan_unclaim(ch, &s, &wk);
+	spin_unlock(&ch->lock);
+	KUNIT_EXPECT_EQ(test, s.state, (int)CHAN_WAIT_DONE);
+	KUNIT_EXPECT_EQ(test, s.result, -EPIPE);
+	KUNIT_EXPECT_EQ(test, ch->nr_senders, 0U);
+	flush(&wk);
+	chan_free(ch);
+}
+
+/* Park a sender whose message is in a kernel page, pinned as a bvec. */
+static void park_pinned_sender(struct kunit *test, struct chan *ch,
+			       struct chan_waiter *w, struct bio_vec *bv,
+			       void *buf, u32 len)
+{
+	struct iov_iter it;
+
+	bvec_set_page(bv, virt_to_page(buf), len, offset_in_page(buf));
+	iov_iter_bvec(&it, ITER_SOURCE, bv, 1, len);
+	chan_waiter_init(w, true, len);
+	KUNIT_ASSERT_EQ(test, chan_pin_iter(&w->pin, &it, len, false, NULL,
+					    &try_now), 0);
+	w->pinned = true;
+	park(ch, w);
+}
+
+static void wait_freed_slot_takes_parked_senders_message(struct kunit *test)
+{
+	struct chan *ch = new_chan(test, 1, sizeof(u32));
+	u32 *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct chan_waiter s1, s2;
+	struct bio_vec bv1, bv2;
+	u32 v;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	page[0] = 2;
+	page[1] = 3;
+	KUNIT_EXPECT_EQ(test, send_u32(ch, 1), 0);
+	park_pinned_sender(test, ch, &s1, &bv1, &page[0], sizeof(u32));
+	park_pinned_sender(test, ch, &s2, &bv2, &page[1], sizeof(u32));
+	/* Each receive frees the slot; the oldest parked message moves in. */
+	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), (int)sizeof(v));
+	KUNIT_EXPECT_EQ(test, v, 1U);
+	KUNIT_EXPECT_EQ(test, s1.state, (int)CHAN_WAIT_DONE);
+	KUNIT_EXPECT_EQ(test, s1.result, 0);
+	KUNIT_EXPECT_EQ(test, s2.state, (int)CHAN_WAIT_PARKED);
+	KUNIT_EXPECT_EQ(test, ch->ring.count, 1U);
+	/* Room stays taken: a newcomer cannot overtake s2. */
+	KUNIT_EXPECT_EQ(test, send_u32(ch, 9), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), (int)sizeof(v));
+	KUNIT_EXPECT_EQ(test, v, 2U);
+	KUNIT_EXPECT_EQ(test, s2.result, 0);
+	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), (int)sizeof(v));
+	KUNIT_EXPECT_EQ(test, v, 3U);
+	KUNIT_EXPECT_EQ(test, ch->stats.sent, 3ULL);
+	chan_pin_release(&s1.pin);
+	chan_pin_release(&s2.pin);
+	chan_free(ch);
+}
+
+static void wait_queued_message_kicks_parked_receiver(struct kunit *test)
+{
+	struct chan *ch = new_chan(test, 2, sizeof(u32));
+	struct chan_waiter r;
+	u32 v;
+
+	chan_waiter_init(&r, false, sizeof(u32));
+	park(ch, &r);
+	KUNIT_EXPECT_EQ(test, send_u32(ch, 3), 0);
+	KUNIT_EXPECT_EQ(test, r.result, CHAN_RESULT_RETRY);
+	KUNIT_EXPECT_EQ(test, ch->nr_receivers, 0U);
+	/* The message waits in the ring for the kicked receiver. */
+	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), (int)sizeof(v));
+	KUNIT_EXPECT_EQ(test, v, 3U);
+	chan_free(ch);
+}
+
+/* A parked receiver whose buffer is a kernel page, pinned as a bvec. */
+static void park_pinned_receiver(struct kunit *test, struct chan *ch,
+				 struct chan_waiter *w, struct bio_vec *bv,
+				 void *buf, u32 cap)
+{
+	struct iov_iter it;
+
+	bvec_set_page(bv, virt_to_page(buf), cap, offset_in_page(buf));
+	iov_iter_bvec(&it, ITER_DEST, bv, 1, cap);
+	chan_waiter_init(w, false, cap);
+	KUNIT_ASSERT_EQ(test, chan_pin_iter(&w->pin, &it, cap, true, NULL,
+					    &try_now), 0);
+	w->pinned = true;
+	park(ch, w);
+}
+
+static void wait_unbuffered_send_fills_pinned_receiver(struct kunit *test)
+{
+	struct chan *ch = new_chan(test, 0, 16);
+	char *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct chan_waiter r, small;
+	struct bio_vec bv, bv2;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	/* The first receiver's buffer is too small for what comes. */
+	park_pinned_receiver(test, ch, &small, &bv2, page + 64, 4);
+	park_pinned_receiver(test, ch, &r, &bv, page, 16);
+	KUNIT_EXPECT_EQ(test, chan_poll_mask(ch, FMODE_WRITE),
+			EPOLLOUT | EPOLLWRNORM);
+	KUNIT_EXPECT_EQ(test, send_buf(ch, "rendezvous!", 12), 0);
+	KUNIT_EXPECT_EQ(test, small.result, -EMSGSIZE);
+	KUNIT_EXPECT_EQ(test, r.state, (int)CHAN_WAIT_DONE);
+	KUNIT_EXPECT_EQ(test, r.result, 12);
+	KUNIT_EXPECT_STREQ(test, page, "rendezvous!");
+	KUNIT_EXPECT_EQ(test, ch->stats.sent, 1ULL);
+	KUNIT_EXPECT_EQ(test, ch->stats.received, 1ULL);
+	chan_pin_release(&r.pin);
+	chan_pin_release(&small.pin);
+	chan_free(ch);
+}
+
+static void wait_unbuffered_recv_drains_pinned_sender(struct kunit *test)
+{
+	struct chan *ch = new_chan(test, 0, 16);
+	char *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct chan_waiter s;
+	struct bio_vec bv;
+	char buf[16] = "";
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	strscpy(page, "from a sender", PAGE_SIZE);
+	park_pinned_sender(test, ch, &s, &bv, page, 14);
+	KUNIT_EXPECT_EQ(test, chan_next_len(ch), 14U);
+	KUNIT_EXPECT_EQ(test, chan_poll_mask(ch, FMODE_READ),
+			EPOLLIN | EPOLLRDNORM);
+	KUNIT_EXPECT_EQ(test, recv_buf(ch, buf, 8), -EMSGSIZE);
+	KUNIT_EXPECT_EQ(test, ch->nr_senders, 1U);
+	KUNIT_EXPECT_EQ(test, recv_buf(ch, buf, sizeof(buf)), 14);
+	KUNIT_EXPECT_STREQ(test, buf, "from a sender");
+	KUNIT_EXPECT_EQ(test, s.state, (int)CHAN_WAIT_DONE);
+	KUNIT_EXPECT_EQ(test, s.result, 0);
+	chan_pin_release(&s.pin);
+	chan_free(ch);
+}
+
+static struct kunit_case chan_wait_cases[] = {
+	KUNIT_CASE(wait_claim_takes_oldest_first),
+	KUNIT_CASE(wait_claim_skips_a_select_that_committed),
+	KUNIT_CASE(wait_unclaim_on_closed_channel_fails_a_sender),
+	KUNIT_CASE(wait_freed_slot_takes_parked_senders_message),
+	KUNIT_CASE(wait_queued_message_kicks_parked_receiver),
+	KUNIT_CASE(wait_unbuffered_send_fills_pinned_receiver),
+	KUNIT_CASE(wait_unbuffered_recv_drains_pinned_sender),
+	{}
+};
+
+struct kunit_suite chan_wait_suite = {
+	.name = "chan_wait",
+	.test_cases = chan_wait_cases,
 };

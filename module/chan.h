@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Internal interfaces of the chan module: the channel object, the ring that
- * buffers its messages, the waiters parked on it, and the prototypes of each
- * file, grouped by the file that implements them.
+ * Internal interfaces of the chan module: the channel object, the ring of
+ * message slots, the waiters parked on a channel, pinned user buffers, and
+ * the prototypes of each file, grouped by the file that implements them.
+ * The Locking comment at the top of core.c explains how they fit together.
  */
 #ifndef _CHAN_H
 #define _CHAN_H
 
+#include <linux/bvec.h>
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/ktime.h>
@@ -19,65 +21,158 @@
 #include <linux/xarray.h>
 #include <linux/chan.h>
 
+struct iov_iter;
 struct task_struct;
 
+/* Largest max_msg_size accepted, at load and at run time. */
+#define CHAN_MSG_SIZE_LIMIT	(16U << 20)
+
 /**
- * struct chan_ring - bounded FIFO of messages in preallocated slots
- * @data: @capacity slots of @msg_size bytes each.
- * @lens: length of the message in each slot.
- * @capacity: number of slots; 0 for an unbuffered channel.
- * @msg_size: size of a slot, the largest message.
- * @head: slot of the oldest message.
+ * struct chan_msg - a queued message
+ * @data: the slot holding it, msg_size bytes.
+ * @len: its length.
+ */
+struct chan_msg {
+	void *data;
+	u32 len;
+};
+
+/**
+ * struct chan_ring - a channel's message slots and the queue through them
+ * @queue: circular queue of @size entries, oldest at @head.
+ * @free: stack of free slots (the last freed is reused first: cache-hot).
+ * @size: number of slots, the channel's capacity; 0 when unbuffered.
+ * @msg_size: bytes per slot.
+ * @head: index of the oldest queued message in @queue.
  * @count: messages queued.
+ * @nr_free: slots on @free.
  *
- * Pure data structure: no locking, no sleeping, no user copies. The caller
- * serialises and checks for room before pushing.
+ * Every slot is allocated when the channel is created or resized, so that
+ * no message ever allocates. A slot is always in exactly one place: on
+ * @free, in @queue, or held by one operation (a sender filling it, a
+ * receiver draining it, a receiver moving a parked sender's message into
+ * it); so @size - @nr_free slots are in use and a free slot exists exactly
+ * when the channel has room. Pure data structure: the caller serialises; nothing
+ * here sleeps except allocation, and nothing touches user memory.
  */
 struct chan_ring {
-	u8 *data;
-	u32 *lens;
-	u32 capacity;
+	struct chan_msg *queue;
+	void **free;
+	u32 size;
 	u32 msg_size;
 	u32 head;
 	u32 count;
-};
-
-/* States of a parked operation, see the Locking comment in core.c. */
-enum chan_wait_state {
-	CHAN_WAIT_PARKED,	/* on a wait list, no peer */
-	CHAN_WAIT_BUSY,		/* unbuffered send claimed, copy-out in flight */
-	CHAN_WAIT_DONE,		/* @result is final; nobody refers to it */
+	u32 nr_free;
 };
 
 /**
- * struct chan_waiter - one send or receive in progress
- * @node: entry on &chan.senders or &chan.receivers while parked.
- * @task: the task that runs the operation.
- * @state: enum chan_wait_state, published with smp_store_release().
- * @result: final result once @state is CHAN_WAIT_DONE.
- * @buf: kernel copy of the message (send) or room for it (receive).
- * @len: message length (send), or length received (receive).
- * @cap: room in @buf (receive).
- * @peer: the other side of an unbuffered hand-off whose copy-out is in
- *	flight, so that a killed sender can detach from it.
- * @from_ring: (receive) the message counts in &chan.reading and must be
- *	committed or put back by chan_recv_finish().
- * @try: a non-blocking operation: a send fails rather than parks; a
- *	receive parks only to wait for another receive's copy-out.
- * @since: when the operation parked, for the wait statistics.
+ * struct chan_resize - a ring resize prepared outside the channel lock
+ * @queue: the new queue, @size entries.
+ * @free: the new free stack, @size entries.
+ * @slots: growing: the new slots; shrinking: the slots given up.
+ * @nr_slots: entries used in @slots.
+ * @old_size: the size it was prepared from.
+ * @size: the new size.
+ *
+ * chan_ring_resize_prepare() allocates everything, chan_ring_resize_commit()
+ * only moves pointers (under the channel lock), chan_ring_resize_finish()
+ * frees what is left over (old arrays, slots given up, or everything new
+ * if the commit failed).
+ */
+struct chan_resize {
+	struct chan_msg *queue;
+	void **free;
+	void **slots;
+	u32 nr_slots;
+	u32 old_size;
+	u32 size;
+};
+
+/* Pinned pages kept inline in a waiter; bigger buffers borrow a spare. */
+#define CHAN_PIN_INLINE		8
+
+/**
+ * struct chan_pin_spare - a page vector an open file lends to one
+ *	operation at a time, for buffers too big for the inline one
+ * @bv: @max entries.
+ * @max: entries in @bv.
+ * @busy: bit 0 set while lent.
+ * @wait: operations waiting for it.
+ */
+struct chan_pin_spare {
+	struct bio_vec *bv;
+	u32 max;
+	unsigned long busy;
+	wait_queue_head_t wait;
+};
+
+/**
+ * struct chan_pin - the pages of a user buffer, pinned while an operation
+ *	is parked so that a peer can copy to or from them
+ * @bv: the pieces, each within one page, in buffer order.
+ * @nr: pieces in @bv.
+ * @len: bytes covered.
+ * @user: the pages were pinned from user space (unpin them at release).
+ * @write: the peer writes them (mark them dirty at release).
+ * @spare: the spare vector @bv points into, or NULL for @inline_bv.
+ * @inline_bv: room for small buffers.
+ */
+struct chan_pin {
+	struct bio_vec *bv;
+	u32 nr;
+	u32 len;
+	bool user;
+	bool write;
+	struct chan_pin_spare *spare;
+	struct bio_vec inline_bv[CHAN_PIN_INLINE];
+};
+
+/* States of a waiter, see the Locking comment in core.c. */
+enum chan_wait_state {
+	CHAN_WAIT_IDLE,		/* not on a wait list: never parked, or dropped */
+	CHAN_WAIT_PARKED,	/* on a wait list, a peer may claim it */
+	CHAN_WAIT_CLAIMED,	/* off the list, a peer copies to/from its pages */
+	CHAN_WAIT_DONE,		/* ->result is final; nobody refers to it */
+};
+
+/*
+ * A parked operation completed with this looks again (besides lengths, 0
+ * and -errnos; lengths stay below CHAN_MSG_SIZE_LIMIT).
+ */
+#define CHAN_RESULT_RETRY	INT_MAX
+
+/**
+ * struct chan_waiter - one send or receive that may park
+ * @node: entry on &chan.senders or &chan.receivers while PARKED.
+ * @task: the task running the operation.
+ * @claim: a claim word shared by several waiters of one task (a select
+ *	parks one waiter per case), of which one peer may win: NULL for a
+ *	plain operation, whose claim cannot fail.
+ * @state: enum chan_wait_state; written under &chan.lock, the final store
+ *	to CHAN_WAIT_DONE with smp_store_release().
+ * @result: final result once DONE.
+ * @len: send: the message length; receive: the room in the buffer.
+ * @send: a send (parks on &chan.senders), else a receive.
+ * @kicked: woken with CHAN_RESULT_RETRY at least once: parks again at the
+ *	head of its list, keeping its place.
+ * @pinned: @pin holds the buffer's pages; peers may claim it to copy.
+ * @since: when the operation first parked (oldest_wait_ms).
+ * @parked_at: when it parked last (wait-time statistics).
+ * @pin: the buffer's pages when @pinned.
  */
 struct chan_waiter {
 	struct list_head node;
 	struct task_struct *task;
+	atomic_t *claim;
 	int state;
 	int result;
-	void *buf;
 	u32 len;
-	u32 cap;
-	struct chan_waiter *peer;
-	bool from_ring;
-	bool try;
+	bool send;
+	bool kicked;
+	bool pinned;
 	ktime_t since;
+	ktime_t parked_at;
+	struct chan_pin pin;
 };
 
 /**
@@ -105,8 +200,8 @@ struct chan_timeout {
  * @interrupted: waits ended by a signal.
  * @send_wait_ns: total time senders spent parked.
  * @recv_wait_ns: total time receivers spent parked.
- * @send_wait_max_ns: longest time a sender was parked.
- * @recv_wait_max_ns: longest time a receiver was parked.
+ * @send_wait_max_ns: longest time a sender was parked at once.
+ * @recv_wait_max_ns: longest time a receiver was parked at once.
  */
 struct chan_stats {
 	u64 sent;
@@ -136,13 +231,14 @@ struct chan_stats {
  * @msg_size: largest message, fixed at creation.
  * @resize_mutex: serialises capacity changes; protects @charged.
  * @charged: bytes charged against the max_bytes budget.
- * @lock: protects everything below.
- * @ring: the queued messages.
- * @reading: 1 while a receiver copies a message taken from the ring to
- *	user space, else 0; it still occupies capacity so that a fault can
- *	put it back.
+ * @rx_lock: serialises taking messages from the ring with copying them
+ *	out, so that one that faults goes back first (core.c).
+ * @lock: protects everything below, and parked waiters.
+ * @ring: the slots and the queued messages.
+ * @rx_held: messages the holder of @rx_lock took and is copying out.
  * @closed: CHAN_IOC_CLOSE (or auto-close) happened.
  * @dead: destroyed; every operation gives ENODEV.
+ * @poll_usage: somebody polled once: every change notifies @poll_wait.
  * @senders: parked senders, oldest first.
  * @receivers: parked receivers, oldest first.
  * @nr_senders: length of @senders.
@@ -166,11 +262,14 @@ struct chan {
 	struct mutex resize_mutex; /* serialises resizes, guards charged */
 	u64 charged;
 
-	spinlock_t lock; /* protects the members below */
+	spinlock_t rx_lock ____cacheline_aligned_in_smp;
+
+	spinlock_t lock ____cacheline_aligned_in_smp;
 	struct chan_ring ring;
-	u32 reading;
+	u32 rx_held;
 	bool closed;
 	bool dead;
+	bool poll_usage;
 	struct list_head senders;
 	struct list_head receivers;
 	u32 nr_senders;
@@ -185,55 +284,147 @@ struct chan {
 };
 
 /**
- * struct chan_limits - the module parameters that bound a channel
+ * struct chan_limits - the module parameters
+ * @nr_chans: channels created at load.
  * @max_chans: channels that may exist at once.
+ * @default_capacity: capacity of the channels created at load.
+ * @default_msg_size: message size of the channels created at load.
  * @max_capacity: largest capacity.
  * @max_msg_size: largest message size.
  * @max_bytes: budget of capacity x msg_size over all channels.
  */
 struct chan_limits {
+	u32 nr_chans;
 	u32 max_chans;
+	u32 default_capacity;
+	u32 default_msg_size;
 	u32 max_capacity;
 	u32 max_msg_size;
 	u64 max_bytes;
 };
 
-/* main.c APIs: */
+/* Tasks to wake once a channel lock is dropped (wake_q is not exported). */
+#define CHAN_WAKE_BATCH 8
+
+/**
+ * struct chan_wakeups - tasks to wake after unlocking
+ * @n: entries in @tasks.
+ * @tasks: tasks with a reference held.
+ */
+struct chan_wakeups {
+	unsigned int n;
+	struct task_struct *tasks[CHAN_WAKE_BATCH];
+};
+
+/* limits.c APIs: */
 void chan_limits_get(struct chan_limits *lim);
+int chan_budget_charge(u64 bytes, u64 max_bytes);
+void chan_budget_uncharge(u64 bytes);
 
 /* ring.c APIs: */
-int chan_ring_alloc(struct chan_ring *ring, u32 capacity, u32 msg_size);
-void chan_ring_free(struct chan_ring *ring);
-void chan_ring_push_tail(struct chan_ring *ring, const void *msg, u32 len);
-void chan_ring_push_head(struct chan_ring *ring, const void *msg, u32 len);
-u32 chan_ring_peek_len(const struct chan_ring *ring);
-u32 chan_ring_pop(struct chan_ring *ring, void *buf);
-void chan_ring_move(struct chan_ring *to, struct chan_ring *from);
+int chan_ring_init(struct chan_ring *ring, u32 size, u32 msg_size);
+void chan_ring_destroy(struct chan_ring *ring);
+void *chan_ring_get_slot(struct chan_ring *ring);
+void chan_ring_put_slot(struct chan_ring *ring, void *slot);
+void chan_ring_push_tail(struct chan_ring *ring, void *slot, u32 len);
+void chan_ring_push_head(struct chan_ring *ring, void *slot, u32 len);
+void *chan_ring_pop(struct chan_ring *ring, u32 *len);
+u32 chan_ring_peek_len(const struct chan_ring *ring, u32 nth);
+u32 chan_ring_used(const struct chan_ring *ring);
+int chan_ring_resize_prepare(struct chan_resize *rs, u32 old_size,
+			     u32 new_size, u32 msg_size);
+int chan_ring_resize_commit(struct chan_ring *ring, struct chan_resize *rs);
+void chan_ring_resize_finish(struct chan_resize *rs);
+
+/* pin.c APIs: */
+int chan_pin_spare_init(struct chan_pin_spare *spare, u32 msg_size);
+void chan_pin_spare_destroy(struct chan_pin_spare *spare);
+int chan_pin_iter(struct chan_pin *pin, const struct iov_iter *iter,
+		  size_t len, bool write, struct chan_pin_spare *spare,
+		  const struct chan_timeout *to);
+void chan_pin_release(struct chan_pin *pin);
+size_t chan_pin_copy_from_iter(const struct chan_pin *pin, size_t len,
+			       struct iov_iter *from);
+size_t chan_pin_copy_to_iter(const struct chan_pin *pin, size_t len,
+			     struct iov_iter *to);
+void chan_pin_memcpy_from(const struct chan_pin *pin, void *dst, size_t len);
+
+/* wait.c APIs: */
+void chan_waiter_init(struct chan_waiter *w, bool send, u32 len);
+void chan_wake_add(struct chan_wakeups *wk, struct task_struct *task);
+void chan_wake_flush(struct chan_wakeups *wk);
+void chan_notify(struct chan *ch, __poll_t mask);
+void chan_park(struct chan *ch, struct chan_waiter *w);
+void chan_unpark(struct chan *ch, struct chan_waiter *w);
+struct chan_waiter *chan_claim_first(struct chan *ch, bool senders);
+void chan_unclaim(struct chan *ch, struct chan_waiter *w,
+		  struct chan_wakeups *wk);
+void chan_complete(struct chan *ch, struct chan_waiter *w, int result,
+		   struct chan_wakeups *wk);
+bool chan_kick_first(struct chan *ch, bool senders, struct chan_wakeups *wk);
+void chan_complete_all(struct chan *ch, bool senders, int result,
+		       struct chan_wakeups *wk);
+int chan_wait(struct chan *ch, struct chan_waiter *w,
+	      const struct chan_timeout *to) __releases(&ch->lock);
+int chan_timeout_init(struct chan_timeout *to, s64 timeout_ns);
+
+/*
+ * A copy with page faults disabled that failed is retried after faulting
+ * the pages in; past this many failures in one operation the buffer counts
+ * as bad (an injected usercopy fault, or pages taken away again and again).
+ */
+#define CHAN_FAULT_RETRIES	8
+
+/* "No message and no peer": the caller goes on to wait or give up. */
+#define CHAN_NONE		(-ENOMSG)
+
+/* xfer.c APIs: */
+int chan_fault_in(struct iov_iter *iter, size_t len, bool dest, int *faults);
+int chan_take_from_sender(struct chan *ch, struct iov_iter *iter, u32 cap,
+			  struct chan_wakeups *wk);
+int chan_give_to_receiver(struct chan *ch, struct iov_iter *from, u32 len,
+			  struct chan_wakeups *wk);
+void chan_publish(struct chan *ch, void *slot, u32 len,
+		  struct chan_wakeups *wk);
+ssize_t chan_send(struct chan *ch, struct iov_iter *from,
+		  const struct chan_timeout *to,
+		  struct chan_pin_spare *spare);
+ssize_t chan_recv(struct chan *ch, struct iov_iter *to_iter,
+		  const struct chan_timeout *to,
+		  struct chan_pin_spare *spare);
+
+/* batch.c APIs: */
+int chan_send_batch(struct chan *ch, const struct chan_iov __user *uvec,
+		    u32 count, const struct chan_timeout *to,
+		    struct chan_pin_spare *spare);
+int chan_recv_batch(struct chan *ch, struct chan_iov __user *uvec,
+		    u32 count, const struct chan_timeout *to,
+		    struct chan_pin_spare *spare);
 
 /* core.c APIs: */
 struct chan *chan_alloc(u32 capacity, u32 msg_size, u32 flags);
 void chan_free(struct chan *ch);
-int chan_send(struct chan *ch, const void *msg, u32 len,
-	      const struct chan_timeout *to);
-int chan_recv_start(struct chan *ch, struct chan_waiter *w,
-		    const struct chan_timeout *to);
-void chan_recv_finish(struct chan *ch, struct chan_waiter *w, bool delivered);
+bool chan_refill_slot(struct chan *ch, void *slot, struct chan_wakeups *wk);
+bool chan_put_slot(struct chan *ch, void *slot, struct chan_wakeups *wk);
+void chan_eof_check(struct chan *ch, struct chan_wakeups *wk);
+void chan_account_sent(struct chan *ch, u32 len);
+void chan_account_received(struct chan *ch, u32 len);
 void chan_close(struct chan *ch);
 int chan_kill(struct chan *ch, bool force);
 int chan_set_capacity(struct chan *ch, u32 capacity);
 u32 chan_next_len(struct chan *ch);
+s64 chan_oldest_wait_ms(struct chan *ch);
 int chan_attach(struct chan *ch, fmode_t mode);
 void chan_detach(struct chan *ch, fmode_t mode);
 __poll_t chan_poll_mask(struct chan *ch, fmode_t mode);
-int chan_timeout_init(struct chan_timeout *to, s64 timeout_ns);
 
 /* control.c APIs: */
-int chan_budget_charge(u64 bytes, u64 max_bytes);
-void chan_budget_uncharge(u64 bytes);
 int chan_ctl_init(u32 max_chans);
 void chan_ctl_exit(void);
 int chan_ctl_register(void);
 void chan_ctl_unregister(void);
+int chan_ctl_check_params(const struct chan_limits *lim);
+void chan_ctl_create_initial(const struct chan_limits *lim);
 void chan_ctl_destroy_all(void);
 int chan_ctl_validate_create(const struct chan_ctl_create *req,
 			     const struct chan_limits *lim);

@@ -16,4 +16,11 @@
 #define CHAN_DEVNODE_CONST
 #endif
 
+/* The segments of an ITER_IOVEC iterator: ->iov became ->__iov in 6.4. */
+#if KERNEL_VERSION(6, 4, 0) <= LINUX_VERSION_CODE
+#define chan_iter_iov(iter)	iter_iov(iter)
+#else
+#define chan_iter_iov(iter)	((iter)->iov)
+#endif
+
 #endif /* _CHAN_COMPAT_H */

@@ -12,7 +12,6 @@
  * chan_ctl_mutex serialises create and destroy; it nests outside chan->lock.
  */
 
-#include <linux/atomic.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
 #include <linux/fs.h>
@@ -30,7 +29,6 @@ static DEFINE_MUTEX(chan_ctl_mutex);
 static DEFINE_XARRAY_ALLOC(chan_ids);
 static dev_t chan_devt;
 static u32 chan_nr_minors;
-static atomic64_t chan_bytes_charged = ATOMIC64_INIT(0);
 
 static struct class chan_class = {
 	.name = "chan",
@@ -55,35 +53,6 @@ static const struct device_type chan_dev_type = {
 	.name = "chan",
 	.devnode = chan_devnode,
 };
-
-/**
- * chan_budget_charge() - reserve buffer bytes against the max_bytes budget
- * @bytes: capacity x msg_size of a buffer about to be allocated.
- * @max_bytes: the budget.
- *
- * Return: 0, or -ENOMEM if the budget would be exceeded.
- */
-int chan_budget_charge(u64 bytes, u64 max_bytes)
-{
-	s64 old = atomic64_read(&chan_bytes_charged);
-
-	do {
-		if (bytes > max_bytes || (u64)old > max_bytes - bytes)
-			return -ENOMEM;
-	} while (!atomic64_try_cmpxchg(&chan_bytes_charged, &old, old + bytes));
-	return 0;
-}
-EXPORT_SYMBOL_IF_KUNIT(chan_budget_charge);
-
-/**
- * chan_budget_uncharge() - give back bytes taken by chan_budget_charge()
- * @bytes: the amount.
- */
-void chan_budget_uncharge(u64 bytes)
-{
-	atomic64_sub(bytes, &chan_bytes_charged);
-}
-EXPORT_SYMBOL_IF_KUNIT(chan_budget_uncharge);
 
 /**
  * chan_ctl_validate_create() - check a create request against the limits
@@ -133,6 +102,7 @@ int chan_ids_alloc(struct xarray *ids, void *entry, s32 want, u32 max_ids,
 	}
 	if (want < 0 || (u32)want >= max_ids)
 		return -EINVAL;
+	want = array_index_nospec(want, max_ids);
 	ret = xa_insert(ids, want, entry, GFP_KERNEL);
 	if (ret == -EBUSY)
 		return -EEXIST;
@@ -382,6 +352,77 @@ int chan_ctl_register(void)
 void chan_ctl_unregister(void)
 {
 	misc_deregister(&chan_ctl_dev);
+}
+
+/**
+ * chan_ctl_check_params() - check the load-time parameters
+ * @lim: the limits.
+ *
+ * Everything that could make chan_ctl_create_initial() fail for a reason
+ * other than lack of memory is checked here, before any node exists.
+ *
+ * Return: 0 or -EINVAL.
+ */
+int chan_ctl_check_params(const struct chan_limits *lim)
+{
+	struct chan_ctl_create req = {
+		.capacity = lim->default_capacity,
+		.msg_size = lim->default_msg_size,
+		.uid = CHAN_ID_CALLER,
+		.gid = CHAN_ID_CALLER,
+		.index = CHAN_INDEX_ANY,
+	};
+
+	if (!lim->max_chans || lim->max_chans > MINORMASK + 1) {
+		pr_err("max_chans must be 1..%u\n", MINORMASK + 1);
+		return -EINVAL;
+	}
+	if (lim->nr_chans > lim->max_chans) {
+		pr_err("nr_chans %u exceeds max_chans %u\n", lim->nr_chans,
+		       lim->max_chans);
+		return -EINVAL;
+	}
+	if (!lim->nr_chans)
+		return 0;
+	if (chan_ctl_validate_create(&req, lim) ||
+	    (u64)lim->nr_chans * req.capacity * req.msg_size > lim->max_bytes) {
+		pr_err("default_capacity %u x default_msg_size %u x nr_chans %u do not fit the limits\n",
+		       req.capacity, req.msg_size, lim->nr_chans);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/**
+ * chan_ctl_create_initial() - create the channels of nr_chans at load
+ * @lim: the limits, checked by chan_ctl_check_params().
+ *
+ * Runs last in module init, after /dev/chan-control exists: nodes appear
+ * only once nothing can fail any more, so no file is ever open on a module
+ * whose init then fails. A channel that cannot be created (out of memory)
+ * is reported and skipped.
+ */
+void chan_ctl_create_initial(const struct chan_limits *lim)
+{
+	struct chan_ctl_create req = {
+		.capacity = lim->default_capacity,
+		.msg_size = lim->default_msg_size,
+		.uid = CHAN_ID_CALLER,
+		.gid = CHAN_ID_CALLER,
+	};
+	u32 i;
+
+	for (i = 0; i < lim->nr_chans; i++) {
+		struct chan *ch;
+
+		req.index = i;
+		ch = chan_ctl_create_channel(&req, lim);
+		if (IS_ERR(ch)) {
+			pr_err("cannot create chan%u: %ld\n", i, PTR_ERR(ch));
+			continue;
+		}
+		put_device(&ch->dev);
+	}
 }
 
 /**

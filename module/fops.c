@@ -19,83 +19,42 @@
 
 #include "chan.h"
 
-/* Messages up to this size are bounced through the kernel stack. */
-#define CHAN_ONSTACK_MAX	256
-
 /**
  * struct chan_file - an open file of a channel
  * @ch: the channel; the file holds a reference on its device.
  * @send_ns: default timeout of write(2), ABI encoding.
  * @recv_ns: default timeout of read(2), ABI encoding.
+ * @spare: page vector lent to one parked operation at a time whose buffer
+ *	is too big for the inline one (pin.c), sized at open.
  */
 struct chan_file {
 	struct chan *ch;
 	s64 send_ns;
 	s64 recv_ns;
+	struct chan_pin_spare spare;
 };
 
-static void *bounce_get(u8 *onstack, u32 len)
+/* A send of the message in @from, after the checks every send path makes. */
+static ssize_t do_send(struct chan_file *cf, struct iov_iter *from,
+		       const struct chan_timeout *to)
 {
-	if (len <= CHAN_ONSTACK_MAX)
-		return onstack;
-	return kvmalloc(len, GFP_KERNEL_ACCOUNT);
-}
-
-static void bounce_put(void *buf, u8 *onstack)
-{
-	if (buf != onstack)
-		kvfree(buf);
-}
-
-static int do_send(struct chan *ch, struct iov_iter *from,
-		   const struct chan_timeout *to)
-{
-	u8 onstack[CHAN_ONSTACK_MAX];
 	size_t len = iov_iter_count(from);
-	void *buf;
-	int ret;
+	ssize_t ret;
 
 	if (!len)
 		return -EINVAL;
-	if (len > ch->msg_size)
+	if (len > cf->ch->msg_size)
 		return -EMSGSIZE;
-	buf = bounce_get(onstack, len);
-	if (!buf)
-		return -ENOMEM;
-	if (copy_from_iter_full(buf, len, from))
-		ret = chan_send(ch, buf, len, to);
-	else
-		ret = -EFAULT;
-	bounce_put(buf, onstack);
-	return ret;
+	ret = chan_send(cf->ch, from, to, &cf->spare);
+	return ret ? ret : len;
 }
 
-static int do_recv(struct chan *ch, struct iov_iter *to_iter,
-		   const struct chan_timeout *to)
+static ssize_t do_recv(struct chan_file *cf, struct iov_iter *to_iter,
+		       const struct chan_timeout *to)
 {
-	u8 onstack[CHAN_ONSTACK_MAX];
-	struct chan_waiter w = {
-		.cap = min_t(size_t, iov_iter_count(to_iter), ch->msg_size),
-	};
-	bool delivered;
-	int ret;
-
-	if (!w.cap)
+	if (!iov_iter_count(to_iter))
 		return -EINVAL;
-	w.buf = bounce_get(onstack, w.cap);
-	if (!w.buf)
-		return -ENOMEM;
-	ret = chan_recv_start(ch, &w, to);
-	if (ret > 0) {
-		/* A dying receiver leaves the message to the next one. */
-		delivered = !fatal_signal_pending(current) &&
-			    copy_to_iter(w.buf, ret, to_iter) == ret;
-		chan_recv_finish(ch, &w, delivered);
-		if (!delivered)
-			ret = -EFAULT;
-	}
-	bounce_put(w.buf, onstack);
-	return ret;
+	return chan_recv(cf->ch, to_iter, to, &cf->spare);
 }
 
 static void file_timeout(struct kiocb *iocb, s64 timeout_ns,
@@ -111,15 +70,12 @@ static void file_timeout(struct kiocb *iocb, s64 timeout_ns,
 static ssize_t chan_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct chan_file *cf = iocb->ki_filp->private_data;
-	size_t len = iov_iter_count(from);
 	struct chan_timeout to;
-	int ret;
 
 	if (READ_ONCE(cf->ch->dead))
 		return -ENODEV;
 	file_timeout(iocb, READ_ONCE(cf->send_ns), &to);
-	ret = do_send(cf->ch, from, &to);
-	return ret ? ret : len;
+	return do_send(cf, from, &to);
 }
 
 static ssize_t chan_read_iter(struct kiocb *iocb, struct iov_iter *to_iter)
@@ -130,7 +86,7 @@ static ssize_t chan_read_iter(struct kiocb *iocb, struct iov_iter *to_iter)
 	if (READ_ONCE(cf->ch->dead))
 		return -ENODEV;
 	file_timeout(iocb, READ_ONCE(cf->recv_ns), &to);
-	return do_recv(cf->ch, to_iter, &to);
+	return do_recv(cf, to_iter, &to);
 }
 
 static long ioc_xfer(struct file *file, unsigned int cmd, unsigned long arg,
@@ -154,7 +110,35 @@ static long ioc_xfer(struct file *file, unsigned int cmd, unsigned long arg,
 		return ret;
 	iov_iter_ubuf(&iter, send ? ITER_SOURCE : ITER_DEST,
 		      u64_to_user_ptr(x.buf), x.len);
-	return send ? do_send(cf->ch, &iter, &to) : do_recv(cf->ch, &iter, &to);
+	if (!send)
+		return do_recv(cf, &iter, &to);
+	ret = do_send(cf, &iter, &to);
+	return ret < 0 ? ret : 0;
+}
+
+static long ioc_batch(struct file *file, unsigned int cmd, unsigned long arg,
+		      bool send)
+{
+	struct chan_file *cf = file->private_data;
+	struct chan_timeout to;
+	struct chan_batch b;
+	int ret;
+
+	if (!(file->f_mode & (send ? FMODE_WRITE : FMODE_READ)))
+		return -EBADF;
+	ret = chan_arg_in(&b, sizeof(b), CHAN_BATCH_SIZE_VER0, cmd, arg);
+	if (ret)
+		return ret;
+	if (b.flags || !b.count || b.count > CHAN_BATCH_MAX)
+		return -EINVAL;
+	ret = chan_timeout_init(&to, b.timeout_ns);
+	if (ret)
+		return ret;
+	if (send)
+		return chan_send_batch(cf->ch, u64_to_user_ptr(b.vec), b.count,
+				       &to, &cf->spare);
+	return chan_recv_batch(cf->ch, u64_to_user_ptr(b.vec), b.count, &to,
+			       &cf->spare);
 }
 
 static long ioc_set_timeouts(struct chan_file *cf, unsigned int cmd,
@@ -236,6 +220,10 @@ static long chan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioc_get_timeouts(cf, cmd, arg);
 	case CHAN_IOC_NOSIZE(CHAN_IOC_SET_CAPACITY):
 		return ioc_set_capacity(cf, cmd, arg);
+	case CHAN_IOC_NOSIZE(CHAN_IOC_SEND_BATCH):
+		return ioc_batch(file, cmd, arg, true);
+	case CHAN_IOC_NOSIZE(CHAN_IOC_RECV_BATCH):
+		return ioc_batch(file, cmd, arg, false);
 	default:
 		return -ENOTTY;
 	}
@@ -244,9 +232,13 @@ static long chan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 static __poll_t chan_poll(struct file *file, struct poll_table_struct *wait)
 {
 	struct chan_file *cf = file->private_data;
+	struct chan *ch = cf->ch;
 
-	poll_wait(file, &cf->ch->poll_wait, wait);
-	return chan_poll_mask(cf->ch, file->f_mode);
+	/* Before the state is read: see chan_notify(). */
+	if (!READ_ONCE(ch->poll_usage))
+		WRITE_ONCE(ch->poll_usage, true);
+	poll_wait(file, &ch->poll_wait, wait);
+	return chan_poll_mask(ch, file->f_mode);
 }
 
 static int chan_open(struct inode *inode, struct file *file)
@@ -258,8 +250,11 @@ static int chan_open(struct inode *inode, struct file *file)
 	cf = kzalloc(sizeof(*cf), GFP_KERNEL_ACCOUNT);
 	if (!cf)
 		return -ENOMEM;
-	ret = chan_attach(ch, file->f_mode);
+	ret = chan_pin_spare_init(&cf->spare, ch->msg_size);
+	if (!ret)
+		ret = chan_attach(ch, file->f_mode);
 	if (ret) {
+		chan_pin_spare_destroy(&cf->spare);
 		kfree(cf);
 		return ret;
 	}
@@ -278,6 +273,7 @@ static int chan_release(struct inode *inode, struct file *file)
 
 	chan_detach(cf->ch, file->f_mode);
 	put_device(&cf->ch->dev);
+	chan_pin_spare_destroy(&cf->spare);
 	kfree(cf);
 	return 0;
 }

@@ -31,7 +31,7 @@ static ssize_t name##_show(struct device *dev,				\
 	return sysfs_emit(buf, "%llu\n", val);				\
 }
 
-CHAN_SHOW(capacity, ch->ring.capacity)
+CHAN_SHOW(capacity, ch->ring.size)
 CHAN_SHOW(msg_size, ch->msg_size)
 CHAN_SHOW(len, ch->ring.count)
 CHAN_SHOW(closed, ch->closed)
@@ -40,23 +40,10 @@ CHAN_SHOW(waiting_receivers, ch->nr_receivers)
 CHAN_SHOW(readers, ch->readers)
 CHAN_SHOW(writers, ch->writers)
 
-/* How long the longest-parked waiter (the head of either list) has waited. */
 static ssize_t oldest_wait_ms_show(struct device *dev,
 				   struct device_attribute *attr, char *buf)
 {
-	struct chan *ch = to_chan(dev);
-	ktime_t now = ktime_get(), oldest = now;
-	struct chan_waiter *w;
-
-	spin_lock(&ch->lock);
-	w = list_first_entry_or_null(&ch->senders, struct chan_waiter, node);
-	if (w)
-		oldest = w->since;
-	w = list_first_entry_or_null(&ch->receivers, struct chan_waiter, node);
-	if (w && ktime_before(w->since, oldest))
-		oldest = w->since;
-	spin_unlock(&ch->lock);
-	return sysfs_emit(buf, "%lld\n", ktime_ms_delta(now, oldest));
+	return sysfs_emit(buf, "%lld\n", chan_oldest_wait_ms(to_chan(dev)));
 }
 
 static ssize_t capacity_store(struct device *dev,

@@ -128,6 +128,49 @@ struct chan_timeouts {
 
 #define CHAN_TIMEOUTS_SIZE_VER0	16
 
+/* Most messages one CHAN_IOC_SEND_BATCH or CHAN_IOC_RECV_BATCH moves. */
+#define CHAN_BATCH_MAX		1024
+
+/**
+ * struct chan_iov - one message of a batch
+ * @buf: user address of the message (send) or of the buffer (receive).
+ * @len: send: the message length, 1..msg_size. Receive: in, the size of
+ *	the buffer (at least 1); out, the length of the message received.
+ * @__reserved: must be zero.
+ */
+struct chan_iov {
+	__u64 buf;
+	__u32 len;
+	__u32 __reserved;
+};
+
+/**
+ * struct chan_batch - argument of CHAN_IOC_SEND_BATCH and CHAN_IOC_RECV_BATCH
+ * @vec: user address of an array of @count struct chan_iov.
+ * @count: number of messages, 1..CHAN_BATCH_MAX.
+ * @flags: must be zero.
+ * @timeout_ns: how long to wait for the first message (or for room for
+ *	it), encoded as &chan_xfer.timeout_ns. The messages after the first
+ *	move only if they can without waiting.
+ *
+ * The whole vector is checked before anything moves (EINVAL for a zero
+ * length or non-zero reserved field, EMSGSIZE for a send longer than
+ * msg_size, EFAULT for an unreadable vector or, on receive, an unwritable
+ * one). The ioctl returns the number of messages moved, at least 1; an
+ * error only when none moved; 0 from CHAN_IOC_RECV_BATCH at the end of a
+ * closed channel. Messages move in vector order. A fault on one message's
+ * buffer stops the batch there: a message being received goes back to the
+ * head of the channel, a message being sent is not sent.
+ */
+struct chan_batch {
+	__u64 vec;
+	__u32 count;
+	__u32 flags;
+	__s64 timeout_ns;
+};
+
+#define CHAN_BATCH_SIZE_VER0	24
+
 /* Control device (/dev/chan-control), each needs CAP_SYS_ADMIN. */
 #define CHAN_CTL_GET_VERSION	_IO(CHAN_IOC_MAGIC, 0x00)
 #define CHAN_CTL_CREATE		_IOWR(CHAN_IOC_MAGIC, 0x01, struct chan_ctl_create)
@@ -140,5 +183,7 @@ struct chan_timeouts {
 #define CHAN_IOC_SET_TIMEOUTS	_IOW(CHAN_IOC_MAGIC, 0x13, struct chan_timeouts)
 #define CHAN_IOC_GET_TIMEOUTS	_IOR(CHAN_IOC_MAGIC, 0x14, struct chan_timeouts)
 #define CHAN_IOC_SET_CAPACITY	_IOW(CHAN_IOC_MAGIC, 0x15, __u32)
+#define CHAN_IOC_SEND_BATCH	_IOW(CHAN_IOC_MAGIC, 0x16, struct chan_batch)
+#define CHAN_IOC_RECV_BATCH	_IOW(CHAN_IOC_MAGIC, 0x17, struct chan_batch)
 
 #endif /* _UAPI_LINUX_CHAN_H */

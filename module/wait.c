@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The waiter protocol: how an operation parks on a channel, how a peer
+ * claims, completes, kicks or gives back a parked waiter, and how the
+ * parked task sleeps until then, honouring its timeout and signals. Every
+ * "take the first waiter" goes through chan_claim_first(), which can fail
+ * and skip a waiter whose shared claim word another peer already won. The
+ * states and the rules they follow are in the Locking comment of core.c.
+ */
+
+#include <linux/atomic.h>
+#include <linux/hrtimer.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <kunit/visibility.h>
+
+#include "chan.h"
+
+/**
+ * chan_waiter_init() - prepare a waiter for an operation
+ * @w: the waiter.
+ * @send: a send, else a receive.
+ * @len: the message length (send) or the room for one (receive).
+ */
+void chan_waiter_init(struct chan_waiter *w, bool send, u32 len)
+{
+	INIT_LIST_HEAD(&w->node);
+	w->task = NULL;
+	w->claim = NULL;
+	w->state = CHAN_WAIT_IDLE;
+	w->result = 0;
+	w->len = len;
+	w->send = send;
+	w->kicked = false;
+	w->pinned = false;
+	w->since = 0;
+	w->parked_at = 0;
+	w->pin.nr = 0;
+	w->pin.spare = NULL;
+	w->pin.bv = w->pin.inline_bv;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_waiter_init);
+
+/**
+ * chan_wake_add() - wake a task once the channel lock is dropped
+ * @wk: the batch.
+ * @task: the task; the caller's reference is handed over.
+ *
+ * Past CHAN_WAKE_BATCH tasks (a close waking many) the task is woken at
+ * once, under the lock: correct, only slower.
+ */
+void chan_wake_add(struct chan_wakeups *wk, struct task_struct *task)
+{
+	if (wk->n < CHAN_WAKE_BATCH) {
+		wk->tasks[wk->n++] = task;
+		return;
+	}
+	wake_up_process(task);
+	put_task_struct(task);
+}
+
+/**
+ * chan_wake_flush() - wake the tasks of a batch
+ * @wk: the batch, empty afterwards.
+ *
+ * Context: any; call it after dropping the channel lock.
+ */
+void chan_wake_flush(struct chan_wakeups *wk)
+{
+	unsigned int i;
+
+	for (i = 0; i < wk->n; i++) {
+		wake_up_process(wk->tasks[i]);
+		put_task_struct(wk->tasks[i]);
+	}
+	wk->n = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_wake_flush);
+
+/**
+ * chan_notify() - tell pollers what became possible
+ * @ch: the channel.
+ * @mask: EPOLL* bits that became true; pollers waiting for others stay
+ *	asleep (io_uring re-arms only on a matching key).
+ *
+ * Costs one load while nobody ever polled the channel; after that
+ * wq_has_sleeper() orders the test against a poller adding itself. The
+ * poller sets poll_usage before it reads the state under chan->lock, and
+ * callers change the state under chan->lock before calling this, so a
+ * poller that read the old state is seen here.
+ *
+ * Context: call it after dropping the channel lock.
+ */
+void chan_notify(struct chan *ch, __poll_t mask)
+{
+	if (READ_ONCE(ch->poll_usage) && wq_has_sleeper(&ch->poll_wait))
+		wake_up_interruptible_poll(&ch->poll_wait, mask);
+}
+
+static struct list_head *wait_list(struct chan *ch, struct chan_waiter *w)
+{
+	return w->send ? &ch->senders : &ch->receivers;
+}
+
+static void count_parked(struct chan *ch, struct chan_waiter *w, int delta)
+{
+	if (w->send)
+		ch->nr_senders += delta;
+	else
+		ch->nr_receivers += delta;
+}
+
+/* Take @w off its list, adding the time it spent there to the statistics. */
+static void unlink_waiter(struct chan *ch, struct chan_waiter *w)
+{
+	u64 ns = ktime_to_ns(ktime_sub(ktime_get(), w->parked_at));
+
+	list_del_init(&w->node);
+	count_parked(ch, w, -1);
+	if (w->send) {
+		ch->stats.send_wait_ns += ns;
+		ch->stats.send_wait_max_ns = max(ch->stats.send_wait_max_ns, ns);
+	} else {
+		ch->stats.recv_wait_ns += ns;
+		ch->stats.recv_wait_max_ns = max(ch->stats.recv_wait_max_ns, ns);
+	}
+}
+
+/**
+ * chan_park() - put the current task's operation on its wait list
+ * @ch: the channel.
+ * @w: an IDLE waiter; a kicked one goes back to the head of the list, so
+ *	that losing the race after a kick does not cost it its place.
+ *
+ * Context: chan->lock held.
+ */
+void chan_park(struct chan *ch, struct chan_waiter *w)
+{
+	lockdep_assert_held(&ch->lock);
+	w->task = current;
+	w->parked_at = ktime_get();
+	if (!w->since)
+		w->since = w->parked_at;
+	WRITE_ONCE(w->state, CHAN_WAIT_PARKED);
+	if (w->kicked)
+		list_add(&w->node, wait_list(ch, w));
+	else
+		list_add_tail(&w->node, wait_list(ch, w));
+	count_parked(ch, w, 1);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_park);
+
+/**
+ * chan_unpark() - take a PARKED waiter back (timeout, signal, cleanup)
+ * @ch: the channel.
+ * @w: the waiter, IDLE afterwards.
+ *
+ * Context: chan->lock held.
+ */
+void chan_unpark(struct chan *ch, struct chan_waiter *w)
+{
+	lockdep_assert_held(&ch->lock);
+	unlink_waiter(ch, w);
+	WRITE_ONCE(w->state, CHAN_WAIT_IDLE);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_unpark);
+
+/**
+ * chan_claim_first() - claim the oldest waiter of a list
+ * @ch: the channel.
+ * @senders: claim from &chan.senders, else from &chan.receivers.
+ *
+ * The waiter comes off the list CLAIMED: the caller now owns it and must
+ * either complete it (chan_complete()) or give it back (chan_unclaim()).
+ * A waiter whose claim word another peer already won (a select that
+ * committed another case) is dropped, IDLE, and the next one is tried.
+ *
+ * Context: chan->lock held.
+ * Return: the waiter, or NULL when none can be claimed.
+ */
+struct chan_waiter *chan_claim_first(struct chan *ch, bool senders)
+{
+	struct list_head *list = senders ? &ch->senders : &ch->receivers;
+	struct chan_waiter *w;
+
+	lockdep_assert_held(&ch->lock);
+	while ((w = list_first_entry_or_null(list, struct chan_waiter,
+					     node))) {
+		unlink_waiter(ch, w);
+		if (w->claim && atomic_cmpxchg(w->claim, 0, 1) != 0) {
+			WRITE_ONCE(w->state, CHAN_WAIT_IDLE);
+			continue;
+		}
+		WRITE_ONCE(w->state, CHAN_WAIT_CLAIMED);
+		return w;
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_claim_first);
+
+/**
+ * chan_unclaim() - give a claimed waiter back, first in line
+ * @ch: the channel.
+ * @w: a waiter the caller claimed and could not serve (its own copy
+ *	faulted).
+ * @wk: collects the owner's wake-up: it may be waiting for the claim to
+ *	end, and must look at its timeout and signals again.
+ *
+ * On a channel destroyed meanwhile the waiter is completed with ENODEV, a
+ * sender on a channel closed meanwhile with EPIPE, as if it had been
+ * parked then; a receiver on a closed channel reads end of file.
+ *
+ * Context: chan->lock held.
+ */
+void chan_unclaim(struct chan *ch, struct chan_waiter *w,
+		  struct chan_wakeups *wk)
+{
+	lockdep_assert_held(&ch->lock);
+	/* Closed or destroyed meanwhile: it gets what a parked one got. */
+	if (ch->dead || (ch->closed && w->send)) {
+		chan_complete(ch, w, ch->dead ? -ENODEV : -EPIPE, wk);
+		return;
+	}
+	if (w->claim)
+		atomic_set(w->claim, 0);
+	w->parked_at = ktime_get();
+	WRITE_ONCE(w->state, CHAN_WAIT_PARKED);
+	list_add(&w->node, wait_list(ch, w));
+	count_parked(ch, w, 1);
+	get_task_struct(w->task);
+	chan_wake_add(wk, w->task);
+	chan_eof_check(ch, wk);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_unclaim);
+
+/**
+ * chan_complete() - publish the result of a claimed waiter
+ * @ch: the channel.
+ * @w: a waiter the caller claimed.
+ * @result: its final result.
+ * @wk: collects the owner's wake-up.
+ *
+ * After the release store the caller never touches @w again: its owner
+ * may already have returned.
+ *
+ * Context: chan->lock held.
+ */
+void chan_complete(struct chan *ch, struct chan_waiter *w, int result,
+		   struct chan_wakeups *wk)
+{
+	struct task_struct *task = w->task;
+
+	lockdep_assert_held(&ch->lock);
+	w->result = result;
+	get_task_struct(task);
+	/* Pairs with smp_acquire__after_ctrl_dep() in wait_done(). */
+	smp_store_release(&w->state, CHAN_WAIT_DONE);
+	chan_wake_add(wk, task);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_complete);
+
+/**
+ * chan_kick_first() - wake the oldest waiter of a list to look again
+ * @ch: the channel.
+ * @senders: a sender, else a receiver.
+ * @wk: collects the wake-up.
+ *
+ * Used where the waiter must act itself: a buffered receiver takes the
+ * message a sender just queued (the copy-out has to be its own, see
+ * core.c), a waiter whose pages are not pinned cannot be served directly.
+ *
+ * Context: chan->lock held.
+ * Return: whether a waiter was kicked.
+ */
+bool chan_kick_first(struct chan *ch, bool senders, struct chan_wakeups *wk)
+{
+	struct chan_waiter *w = chan_claim_first(ch, senders);
+
+	if (w)
+		chan_complete(ch, w, CHAN_RESULT_RETRY, wk);
+	return w;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_kick_first);
+
+/**
+ * chan_complete_all() - complete every waiter of a list with one result
+ * @ch: the channel.
+ * @senders: the senders, else the receivers.
+ * @result: their result (EPIPE, ENODEV, end of file).
+ * @wk: collects the wake-ups.
+ *
+ * Context: chan->lock held.
+ */
+void chan_complete_all(struct chan *ch, bool senders, int result,
+		       struct chan_wakeups *wk)
+{
+	struct chan_waiter *w;
+
+	while ((w = chan_claim_first(ch, senders)))
+		chan_complete(ch, w, result, wk);
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_complete_all);
+
+static bool wait_done(struct chan_waiter *w)
+{
+	if (READ_ONCE(w->state) != CHAN_WAIT_DONE)
+		return false;
+	/* Pairs with smp_store_release() in chan_complete(). */
+	smp_acquire__after_ctrl_dep();
+	return true;
+}
+
+/**
+ * chan_wait() - sleep until a parked waiter is completed
+ * @ch: the channel.
+ * @w: the current task's waiter, PARKED.
+ * @to: its timeout.
+ *
+ * Ends when a peer completes @w, the timeout expires or a signal comes. A
+ * completion always wins: the state is looked at before signals and the
+ * timeout, locklessly after waking and again under the lock. While a peer
+ * holds @w CLAIMED (copying to or from its pinned pages with page faults
+ * disabled, so for memcpy time) the task waits for it uninterruptibly:
+ * the peer may not be left writing into a buffer whose call returned.
+ *
+ * Context: chan->lock held on entry, dropped on return. Sleeps
+ * TASK_FREEZABLE, so that suspend does not turn waits into EINTR.
+ * Return: the result a peer completed @w with, -ETIMEDOUT, -EINTR (timed
+ * wait) or -ERESTARTSYS (untimed wait) after a signal.
+ */
+int chan_wait(struct chan *ch, struct chan_waiter *w,
+	      const struct chan_timeout *to)
+	__releases(&ch->lock)
+{
+	ktime_t expires = to->expires;
+	bool expired = false;
+	int ret;
+
+	lockdep_assert_held(&ch->lock);
+	for (;;) {
+		if (w->state == CHAN_WAIT_DONE) {
+			ret = w->result;
+			break;
+		}
+		if (w->state == CHAN_WAIT_CLAIMED) {
+			set_current_state(TASK_UNINTERRUPTIBLE);
+			spin_unlock(&ch->lock);
+			schedule();
+		} else {
+			if (signal_pending(current)) {
+				chan_unpark(ch, w);
+				ch->stats.interrupted++;
+				ret = to->timed ? -EINTR : -ERESTARTSYS;
+				break;
+			}
+			if (expired) {
+				chan_unpark(ch, w);
+				if (w->send)
+					ch->stats.send_timeouts++;
+				else
+					ch->stats.recv_timeouts++;
+				ret = -ETIMEDOUT;
+				break;
+			}
+			set_current_state(TASK_INTERRUPTIBLE | TASK_FREEZABLE);
+			spin_unlock(&ch->lock);
+			if (!schedule_hrtimeout_range_clock(to->timed ?
+							    &expires : NULL,
+							    0, HRTIMER_MODE_ABS,
+							    CLOCK_MONOTONIC))
+				expired = true;
+		}
+		__set_current_state(TASK_RUNNING);
+		if (wait_done(w))
+			return w->result;
+		spin_lock(&ch->lock);
+	}
+	spin_unlock(&ch->lock);
+	return ret;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_wait);
+
+/**
+ * chan_timeout_init() - decode a timeout of the ABI
+ * @to: the timeout to fill in.
+ * @timeout_ns: CHAN_TIMEOUT_INFINITE, 0 (try once) or a relative timeout.
+ *
+ * Return: 0, or -EINVAL for other negative values.
+ */
+int chan_timeout_init(struct chan_timeout *to, s64 timeout_ns)
+{
+	to->try = false;
+	to->timed = false;
+	to->expires = 0;
+	if (timeout_ns == CHAN_TIMEOUT_INFINITE)
+		return 0;
+	if (timeout_ns < 0)
+		return -EINVAL;
+	if (!timeout_ns) {
+		to->try = true;
+		return 0;
+	}
+	to->timed = true;
+	to->expires = ktime_add_safe(ktime_get(), ns_to_ktime(timeout_ns));
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_timeout_init);
