@@ -7,6 +7,9 @@
 #   make userspace                        library, tools and tests
 #   make check                            every build, static check and test
 #   make demo                             walk through the main job in a VM
+#   make bench                            chan vs pipe, mq, SEQPACKET, eventfd in
+#                                         a VM; writes bench/results.md
+#                                         (KCHAN_BENCH_ARGS, KCHAN_BENCH_MODULE)
 #   make shell [FLAVOUR=6.1|6.12|debug]   a VM with the module loaded
 #   make install                          module, header, library, tools
 
@@ -19,7 +22,7 @@ FLAVOUR ?= 6.1
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module module-clean userspace check demo shell install clean
+.PHONY: all module module-clean userspace check demo bench shell install clean
 
 all: module userspace
 
@@ -41,6 +44,9 @@ check:
 
 demo:
 	@scripts/demo.sh
+
+bench:
+	@scripts/bench.sh
 
 shell:
 	@scripts/shell.sh $(FLAVOUR)

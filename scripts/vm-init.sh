@@ -8,7 +8,8 @@
 #          kmemleak, unload, dmesg
 #   shell  interactive shell on the console
 #   demo   /kchan/demo on the console
-#   bench  /kchan/bench on the console
+#   bench  /kchan/bench: its stdout (chanbench's report) into the bench
+#          block of the result port, its stderr (progress) on the console
 # Results go to the second serial port (/dev/ttyS1) only, as blocks
 #   kchan-suite-begin NAME
 #   ... output (TAP/KTAP for test programs) ...
@@ -281,8 +282,26 @@ shell)
 	setsid cttyhack sh -l
 	finish
 	;;
-demo|bench)
+demo)
 	run_console_program "$mode"
+	;;
+bench)
+	# The report is data for the host (scripts/bench.sh): it goes to the
+	# result port whole, after the run, so that nothing is written to
+	# either serial port while a measurement is running but progress lines.
+	load_module
+	begin bench
+	if [ -x /kchan/bench ]; then
+		(cd /tmp && exec /kchan/bench) </dev/null >/tmp/bench.out
+		rc=$?
+	else
+		rc=127
+		echo "/kchan/bench missing from the initramfs" >/tmp/bench.out
+		say "/kchan/bench missing"
+	fi
+	end bench /tmp/bench.out $rc
+	dmesg_suite
+	finish
 	;;
 *)
 	echo "unknown kchan.mode=$mode" >/tmp/mode.out
