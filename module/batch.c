@@ -95,20 +95,32 @@ static noinline_for_stack u32 send_group(struct chan *ch,
 	       (slots[k] = chan_ring_get_slot(&ch->ring)))
 		k++;
 	spin_unlock(&ch->lock);
+	/* The slot a receive kept back is room too; it is under rx_lock. */
+	if (k < n && READ_ONCE(ch->rx_spent)) {
+		spin_lock(&ch->rx_lock);
+		spin_lock(&ch->lock);
+		slots[k] = NULL;
+		if (!ch->dead && !ch->closed)
+			slots[k] = chan_take_spent(ch);
+		if (slots[k])
+			k++;
+		spin_unlock(&ch->lock);
+		spin_unlock(&ch->rx_lock);
+	}
 	for (ok = 0; ok < k; ok++)
 		if (copy_from_user(slots[ok], u64_to_user_ptr(kv[ok].buf),
 				   kv[ok].len))
 			break;
-	spin_lock(&ch->rx_lock);
 	spin_lock(&ch->lock);
 	if (ch->dead || ch->closed)
 		ok = 0;
 	for (i = 0; i < ok; i++)
-		chan_publish(ch, slots[i], kv[i].len, &wk);
-	for (i = ok; i < k; i++)
-		room |= chan_refill_slot(ch, slots[i], &wk);
+		if (chan_publish(ch, slots[i], kv[i].len))
+			chan_kick_receiver(ch, &wk);
 	spin_unlock(&ch->lock);
-	spin_unlock(&ch->rx_lock);
+	/* Slots not filled go back, to a parked sender if one waits. */
+	for (i = ok; i < k; i++)
+		room |= chan_put_slot(ch, slots[i], &wk);
 	chan_wake_flush(&wk);
 	if (ok)
 		chan_notify(ch, EPOLLIN | EPOLLRDNORM);
@@ -144,14 +156,14 @@ static noinline_for_stack ssize_t move_first(struct chan *ch,
 					     const struct chan_iov *kv,
 					     bool send,
 					     const struct chan_timeout *to,
-					     struct chan_pin_spare *spare)
+					     struct chan_file_bufs *bufs)
 {
 	struct iov_iter it;
 
 	iov_iter_ubuf(&it, send ? ITER_SOURCE : ITER_DEST,
 		      u64_to_user_ptr(kv->buf), kv->len);
-	return send ? chan_send(ch, &it, to, spare) :
-		chan_recv(ch, &it, to, spare);
+	return send ? chan_send(ch, &it, to, bufs) :
+		chan_recv(ch, &it, to, bufs);
 }
 
 /* After a batch receive faulted on @kv's buffer: fault it in (xfer.c). */
@@ -172,7 +184,7 @@ static noinline_for_stack int fault_in_dest(struct chan *ch,
  * @uvec: the vector in user memory.
  * @count: its length, 1..CHAN_BATCH_MAX (checked by the caller).
  * @to: how long to wait for room for the first message.
- * @spare: the open file's spare page vector, or NULL.
+ * @bufs: what the open file lends, or NULL.
  *
  * Only the first message may wait; the rest move while they can without
  * waiting, a group of them per lock hold on a buffered channel.
@@ -182,7 +194,7 @@ static noinline_for_stack int fault_in_dest(struct chan *ch,
  */
 int chan_send_batch(struct chan *ch, const struct chan_iov __user *uvec,
 		    u32 count, const struct chan_timeout *to,
-		    struct chan_pin_spare *spare)
+		    struct chan_file_bufs *bufs)
 {
 	struct chan_iov kv[CHAN_BATCH_CHUNK];
 	u32 moved = 0, n, valid, done, j;
@@ -198,7 +210,7 @@ int chan_send_batch(struct chan *ch, const struct chan_iov __user *uvec,
 		if (!moved) {
 			if (!valid)
 				return -EFAULT;
-			ret = move_first(ch, &kv[0], true, to, spare);
+			ret = move_first(ch, &kv[0], true, to, bufs);
 			if (ret)
 				return ret;
 			moved = 1;
@@ -238,7 +250,6 @@ static noinline_for_stack u32 recv_group(struct chan *ch, struct chan_iov *kv,
 	bool room = false;
 	u32 k = 0, ok, i;
 
-	*fault = false;
 	spin_lock(&ch->rx_lock);
 	spin_lock(&ch->lock);
 	if (!ch->dead && !fatal_signal_pending(current)) {
@@ -247,6 +258,9 @@ static noinline_for_stack u32 recv_group(struct chan *ch, struct chan_iov *kv,
 		       min(kv[k].len, ch->msg_size))
 			k++;
 	}
+	/* No sender is parked while a slot is kept back: just free it. */
+	if (k && ch->rx_spent)
+		chan_ring_put_slot(&ch->ring, chan_take_spent(ch));
 	for (i = 0; i < k; i++)
 		slots[i] = chan_ring_pop(&ch->ring, &lens[i]);
 	ch->rx_held += k;
@@ -265,16 +279,14 @@ static noinline_for_stack u32 recv_group(struct chan *ch, struct chan_iov *kv,
 	ch->rx_held -= k;
 	for (i = 0; i < ok; i++) {
 		kv[i].len = lens[i];
-		chan_account_received(ch, lens[i]);
+		chan_account_rx(ch, lens[i]);
 		room |= chan_refill_slot(ch, slots[i], &wk);
 	}
 	for (i = k; i > ok; i--)
 		chan_ring_push_head(&ch->ring, slots[i - 1], lens[i - 1]);
-	if (ok < k) {
-		*fault = true;
-		chan_kick_first(ch, false, &wk);
-	}
+	*fault = ok < k;
 	chan_eof_check(ch, &wk);
+	chan_kick_receiver(ch, &wk);
 	spin_unlock(&ch->lock);
 	spin_unlock(&ch->rx_lock);
 	chan_wake_flush(&wk);
@@ -312,7 +324,7 @@ static u32 recv_one_now(struct chan *ch, const struct chan_iov *kv)
  * @uvec: the vector in user memory; each received length is written back.
  * @count: its length, 1..CHAN_BATCH_MAX (checked by the caller).
  * @to: how long to wait for the first message.
- * @spare: the open file's spare page vector, or NULL.
+ * @bufs: what the open file lends, or NULL.
  *
  * Only the first message may wait; the rest move while they can without
  * waiting, a group of them per lock hold on a buffered channel. A message
@@ -325,7 +337,7 @@ static u32 recv_one_now(struct chan *ch, const struct chan_iov *kv)
  */
 int chan_recv_batch(struct chan *ch, struct chan_iov __user *uvec,
 		    u32 count, const struct chan_timeout *to,
-		    struct chan_pin_spare *spare)
+		    struct chan_file_bufs *bufs)
 {
 	struct chan_iov kv[CHAN_BATCH_CHUNK];
 	u32 moved = 0, n, valid, done, got, j, i;
@@ -342,7 +354,7 @@ int chan_recv_batch(struct chan *ch, struct chan_iov __user *uvec,
 		if (!moved) {
 			if (!valid)
 				return -EFAULT;
-			ret = move_first(ch, &kv[0], false, to, spare);
+			ret = move_first(ch, &kv[0], false, to, bufs);
 			if (ret <= 0)
 				return ret;
 			kv[0].len = ret;

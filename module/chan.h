@@ -88,6 +88,9 @@ struct chan_resize {
 	u32 size;
 };
 
+/* Messages up to this size are staged in a slot of the sender's file. */
+#define CHAN_STAGE_MAX		(64U << 10)
+
 /* Pinned pages kept inline in a waiter; bigger buffers borrow a spare. */
 #define CHAN_PIN_INLINE		8
 
@@ -104,6 +107,21 @@ struct chan_pin_spare {
 	u32 max;
 	unsigned long busy;
 	wait_queue_head_t wait;
+};
+
+/**
+ * struct chan_file_bufs - what an open file lends to one operation at a time
+ * @spare: page vector for pinning buffers too big for a waiter's own.
+ * @stage: a slot a send copies its message into before it takes the
+ *	channel lock (buffered channels, msg_size up to CHAN_STAGE_MAX, files
+ *	opened for writing; else NULL). Queueing swaps it with a free slot of
+ *	the channel, so it is a different slot after each send.
+ * @stage_busy: bit 0 set while a send uses @stage.
+ */
+struct chan_file_bufs {
+	struct chan_pin_spare spare;
+	void *stage;
+	unsigned long stage_busy;
 };
 
 /**
@@ -156,6 +174,9 @@ enum chan_wait_state {
  * @kicked: woken with CHAN_RESULT_RETRY at least once: parks again at the
  *	head of its list, keeping its place.
  * @pinned: @pin holds the buffer's pages; peers may claim it to copy.
+ * @stage: a send parked with its message in a slot of its own (the file's
+ *	staging slot): whoever frees a slot queues @stage and leaves the freed
+ *	slot here in its place.
  * @since: when the operation first parked (oldest_wait_ms).
  * @parked_at: when it parked last (wait-time statistics).
  * @pin: the buffer's pages when @pinned.
@@ -170,6 +191,7 @@ struct chan_waiter {
 	bool send;
 	bool kicked;
 	bool pinned;
+	void *stage;
 	ktime_t since;
 	ktime_t parked_at;
 	struct chan_pin pin;
@@ -190,7 +212,8 @@ struct chan_timeout {
 /**
  * struct chan_stats - per-channel counters, under &chan.lock
  * @sent: messages queued or handed over.
- * @received: messages a receiver got.
+ * @received: messages a receiver got from a parked sender (unbuffered);
+ *	see &chan.rx_received for those taken from the ring.
  * @bytes_sent: bytes of @sent.
  * @bytes_received: bytes of @received.
  * @full: sends that found no room (or no receiver).
@@ -232,10 +255,15 @@ struct chan_stats {
  * @resize_mutex: serialises capacity changes; protects @charged.
  * @charged: bytes charged against the max_bytes budget.
  * @rx_lock: serialises taking messages from the ring with copying them
- *	out, so that one that faults goes back first (core.c).
+ *	out, so that one that faults goes back first (core.c); protects the
+ *	three members below it. Senders take it to park on a full channel.
+ * @rx_held: messages the holder of @rx_lock took and is copying out.
+ * @rx_spent: a slot the last receive emptied and kept (room, not on the
+ *	free stack; the next pop or a sender finding no free slot takes it).
+ * @rx_received: messages received from the ring.
+ * @rx_bytes_received: bytes of @rx_received.
  * @lock: protects everything below, and parked waiters.
  * @ring: the slots and the queued messages.
- * @rx_held: messages the holder of @rx_lock took and is copying out.
  * @closed: CHAN_IOC_CLOSE (or auto-close) happened.
  * @dead: destroyed; every operation gives ENODEV.
  * @poll_usage: somebody polled once: every change notifies @poll_wait.
@@ -263,10 +291,13 @@ struct chan {
 	u64 charged;
 
 	spinlock_t rx_lock ____cacheline_aligned_in_smp;
+	u32 rx_held;
+	void *rx_spent;
+	u64 rx_received;
+	u64 rx_bytes_received;
 
 	spinlock_t lock ____cacheline_aligned_in_smp;
 	struct chan_ring ring;
-	u32 rx_held;
 	bool closed;
 	bool dead;
 	bool poll_usage;
@@ -323,6 +354,8 @@ void chan_budget_uncharge(u64 bytes);
 
 /* ring.c APIs: */
 int chan_ring_init(struct chan_ring *ring, u32 size, u32 msg_size);
+void *chan_ring_slot_alloc(u32 msg_size);
+void chan_ring_slot_free(void *slot);
 void chan_ring_destroy(struct chan_ring *ring);
 void *chan_ring_get_slot(struct chan_ring *ring);
 void chan_ring_put_slot(struct chan_ring *ring, void *slot);
@@ -384,28 +417,32 @@ int chan_take_from_sender(struct chan *ch, struct iov_iter *iter, u32 cap,
 			  struct chan_wakeups *wk);
 int chan_give_to_receiver(struct chan *ch, struct iov_iter *from, u32 len,
 			  struct chan_wakeups *wk);
-void chan_publish(struct chan *ch, void *slot, u32 len,
-		  struct chan_wakeups *wk);
+bool chan_publish(struct chan *ch, void *slot, u32 len);
+void chan_kick_receiver(struct chan *ch, struct chan_wakeups *wk);
+int chan_file_bufs_init(struct chan_file_bufs *bufs, u32 msg_size,
+			bool sends);
+void chan_file_bufs_destroy(struct chan_file_bufs *bufs);
 ssize_t chan_send(struct chan *ch, struct iov_iter *from,
-		  const struct chan_timeout *to,
-		  struct chan_pin_spare *spare);
+		  const struct chan_timeout *to, struct chan_file_bufs *bufs);
 ssize_t chan_recv(struct chan *ch, struct iov_iter *to_iter,
-		  const struct chan_timeout *to,
-		  struct chan_pin_spare *spare);
+		  const struct chan_timeout *to, struct chan_file_bufs *bufs);
 
 /* batch.c APIs: */
 int chan_send_batch(struct chan *ch, const struct chan_iov __user *uvec,
 		    u32 count, const struct chan_timeout *to,
-		    struct chan_pin_spare *spare);
+		    struct chan_file_bufs *bufs);
 int chan_recv_batch(struct chan *ch, struct chan_iov __user *uvec,
 		    u32 count, const struct chan_timeout *to,
-		    struct chan_pin_spare *spare);
+		    struct chan_file_bufs *bufs);
 
 /* core.c APIs: */
 struct chan *chan_alloc(u32 capacity, u32 msg_size, u32 flags);
 void chan_free(struct chan *ch);
 bool chan_refill_slot(struct chan *ch, void *slot, struct chan_wakeups *wk);
 bool chan_put_slot(struct chan *ch, void *slot, struct chan_wakeups *wk);
+void *chan_take_spent(struct chan *ch);
+void chan_account_rx(struct chan *ch, u32 len);
+u64 chan_received(struct chan *ch, u64 *bytes);
 void chan_eof_check(struct chan *ch, struct chan_wakeups *wk);
 void chan_account_sent(struct chan *ch, u32 len);
 void chan_account_received(struct chan *ch, u32 len);

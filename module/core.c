@@ -9,11 +9,15 @@
  *
  * Two spinlocks per channel, never taken from interrupts:
  * - chan->lock protects the ring's bookkeeping (queue, free slots), the
- *   wait lists and every field of a waiter while it is PARKED, rx_held,
- *   closed/dead, the open-file counts and the statistics.
+ *   wait lists and every field of a waiter while it is PARKED, closed/dead,
+ *   the open-file counts and the statistics.
  * - chan->rx_lock serialises taking messages from the ring with copying
- *   them out (see "Copy-outs" below). It is held only across a copy that
- *   cannot fault or sleep.
+ *   them out (see "Copy-outs" below), and protects rx_held, rx_spent and
+ *   the receive counters. It is held only across a copy that cannot fault
+ *   or sleep. Besides receivers, senders take it to park on a full
+ *   channel, and close, resize and the end-of-file check take it: so while
+ *   a receiver holds it no sender or receiver parks and the channel does
+ *   not close.
  * Lock order: chan_ctl_mutex (control.c) -> chan->resize_mutex ->
  * chan->rx_lock -> chan->lock. Tasks are woken after chan->lock is dropped
  * (struct chan_wakeups; past CHAN_WAKE_BATCH under it, which is safe, only
@@ -24,21 +28,33 @@
  * A buffered channel owns capacity slots of msg_size bytes (ring.c),
  * allocated at create or resize time; nothing allocates per message.
  *
- * Sends. A sender takes a free slot under chan->lock (the slot now holds
- * room, so a full channel is one with no free slot), copies its message
- * from user space into it with no lock held, page faults allowed, and
- * queues it under chan->lock, kicking the oldest parked receiver. A sender
- * stalled in its own page fault holds one slot and nobody else. With no
- * free slot it pins the pages of its message (pin.c) and parks; whoever
- * frees a slot later moves the oldest parked sender's message into it and
- * queues it (chan_refill_slot()), under rx_lock, so parked senders keep
- * their order (FIFO, as in Go) and newcomers cannot overtake them.
+ * Sends. A send copies its message, with no lock held and page faults
+ * allowed, into the staging slot its open file owns (xfer.c), then, in one
+ * hold of chan->lock, swaps that slot for a free one of the ring and
+ * queues it, kicking a parked receiver if the ring was empty: one lock
+ * round trip per message, and the ring keeps exactly capacity slots. (A
+ * send that cannot stage, because another send of the same file uses the
+ * slot or messages are too big, takes a free slot first, fills it with no
+ * lock held and queues it afterwards; the slot holds room meanwhile, so a
+ * full channel is one with no free slot.) A sender stalled in its own page
+ * fault holds at most one slot and nobody else. With no free slot a sender
+ * looks again under rx_lock (below) and parks there, its message in its
+ * staging slot or its pages pinned (pin.c); whoever frees a slot later
+ * moves the oldest parked sender's message in (chan_refill_slot(): a swap
+ * of slots, or a copy from pinned pages that cannot fault) under rx_lock,
+ * so parked senders keep their order (FIFO, as in Go) and newcomers
+ * cannot overtake them.
  *
  * Copy-outs. A receiver takes chan->rx_lock, pops the oldest message under
  * chan->lock (rx_held counts it), drops chan->lock and copies the message
  * to user space with page faults disabled, then frees the slot (moving a
  * parked sender's message into it if one waits) or, if the copy faulted,
- * puts the message back at the head, all before dropping rx_lock. The copy cannot
+ * puts the message back at the head, all before dropping rx_lock. When
+ * nothing else is to be done under chan->lock (no sender parked, no
+ * receiver parked with messages left, not closed) the slot is not freed at
+ * once but kept back in rx_spent, under rx_lock only: the next pop frees
+ * it, and a sender that finds no free slot takes it under rx_lock. So a
+ * receive takes chan->lock once as well. The copy cannot
  * sleep, so rx_lock is held for memcpy time and a contended receiver spins
  * briefly (the holder is running) instead of parking; receivers never wait
  * for each other's page faults. After a fault the receiver, holding
@@ -55,9 +71,13 @@
  *	fault m1's pages in
  *
  * A buffered receiver that finds nothing parks holding nothing; a sender
- * that queues a message kicks it (CHAN_RESULT_RETRY) and it takes the
- * message through the path above, like a pipe reader woken for new data.
- * One wake-up per message queued while receivers wait, none otherwise.
+ * that queues a message into an empty ring kicks the oldest parked one
+ * (CHAN_RESULT_RETRY) and it takes the message through the path above,
+ * like a pipe reader woken for new data; a receiver that leaves messages
+ * behind kicks the next one (chan_kick_receiver()). So a run of messages
+ * costs one wake-up, not one per message. Every wake-up of a peer is a
+ * sync one (wait.c): the waker goes on producing or goes to sleep, and the
+ * woken task may run on its CPU.
  *
  * Unbuffered (capacity 0): the parked side pins the pages of its buffer
  * (pin.c) before it parks; the arriving side claims it (CLAIMED, off the
@@ -145,7 +165,7 @@ void chan_account_sent(struct chan *ch, u32 len)
 }
 
 /**
- * chan_account_received() - count a message a receiver got
+ * chan_account_received() - count a message a receiver got from a sender
  * @ch: the channel.
  * @len: its length.
  *
@@ -159,6 +179,63 @@ void chan_account_received(struct chan *ch, u32 len)
 }
 
 /**
+ * chan_account_rx() - count a message a receiver got from the ring
+ * @ch: the channel.
+ * @len: its length.
+ *
+ * Context: chan->rx_lock held.
+ */
+void chan_account_rx(struct chan *ch, u32 len)
+{
+	lockdep_assert_held(&ch->rx_lock);
+	ch->rx_received++;
+	ch->rx_bytes_received += len;
+}
+
+/**
+ * chan_received() - messages received, both ways together
+ * @ch: the channel.
+ * @bytes: set to their bytes, if not NULL.
+ *
+ * Context: process context; takes chan->rx_lock and chan->lock.
+ * Return: the count.
+ */
+u64 chan_received(struct chan *ch, u64 *bytes)
+{
+	u64 n;
+
+	spin_lock(&ch->rx_lock);
+	spin_lock(&ch->lock);
+	n = ch->stats.received + ch->rx_received;
+	if (bytes)
+		*bytes = ch->stats.bytes_received + ch->rx_bytes_received;
+	spin_unlock(&ch->lock);
+	spin_unlock(&ch->rx_lock);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_received);
+
+/**
+ * chan_take_spent() - take the slot the last receive kept back
+ * @ch: the channel.
+ *
+ * While a receive keeps a slot back (&chan.rx_spent) no sender is parked:
+ * senders look here, under rx_lock, before they park.
+ *
+ * Context: chan->rx_lock and chan->lock held.
+ * Return: the slot, now the caller's, or NULL.
+ */
+void *chan_take_spent(struct chan *ch)
+{
+	void *slot = ch->rx_spent;
+
+	lockdep_assert_held(&ch->rx_lock);
+	lockdep_assert_held(&ch->lock);
+	WRITE_ONCE(ch->rx_spent, NULL);
+	return slot;
+}
+
+/**
  * chan_refill_slot() - a slot an operation held is free again
  * @ch: the channel.
  * @slot: the slot.
@@ -166,11 +243,16 @@ void chan_account_received(struct chan *ch, u32 len)
  *	receiver kicked for that sender's message.
  *
  * If a sender is parked (the channel was full), the oldest one's message is
- * moved into the slot and queued, and that send completes: parked senders
- * keep their order, as in Go. The message is copied from the sender's
- * pinned pages, which cannot fault, with chan->lock dropped around the
- * copy and rx_lock held across it, so that no other move or receive comes
- * in between. Otherwise the slot goes back on the free stack.
+ * moved in and queued, and that send completes: parked senders keep their
+ * order, as in Go. A message staged in the sender's own slot is moved by
+ * swapping the two slots; otherwise it is copied from the sender's pinned
+ * pages, which cannot fault, with chan->lock dropped around the copy and
+ * rx_lock held across it, so that no other move or receive comes in
+ * between. Otherwise the slot goes back on the free stack.
+ *
+ * The message moved in is not followed by a kick: the caller, a receiver
+ * or a resize, kicks a parked receiver afterwards if messages are left
+ * (chan_kick_receiver()).
  *
  * Context: chan->rx_lock and chan->lock held; chan->lock is dropped and
  * retaken around a move.
@@ -184,10 +266,17 @@ bool chan_refill_slot(struct chan *ch, void *slot, struct chan_wakeups *wk)
 	lockdep_assert_held(&ch->rx_lock);
 	lockdep_assert_held(&ch->lock);
 	while ((s = chan_claim_first(ch, true))) {
-		/* A parked sender always has its pages pinned. */
-		if (WARN_ON_ONCE(!s->pinned)) {
+		/* A parked sender has its message staged or its pages pinned. */
+		if (WARN_ON_ONCE(!s->stage && !s->pinned)) {
 			chan_complete(ch, s, CHAN_RESULT_RETRY, wk);
 			continue;
+		}
+		if (s->stage) {
+			/* Its message is in a slot of its own: swap them. */
+			chan_publish(ch, s->stage, s->len);
+			s->stage = slot;
+			chan_complete(ch, s, 0, wk);
+			return false;
 		}
 		spin_unlock(&ch->lock);
 		chan_pin_memcpy_from(&s->pin, slot, s->len);
@@ -197,7 +286,8 @@ bool chan_refill_slot(struct chan *ch, void *slot, struct chan_wakeups *wk)
 			chan_complete(ch, s, ch->dead ? -ENODEV : -EPIPE, wk);
 			continue;
 		}
-		chan_publish(ch, slot, s->len, wk);
+		/* The caller kicks a receiver (chan_kick_receiver()). */
+		chan_publish(ch, slot, s->len);
 		chan_complete(ch, s, 0, wk);
 		return false;
 	}
@@ -222,6 +312,7 @@ bool chan_put_slot(struct chan *ch, void *slot, struct chan_wakeups *wk)
 	spin_lock(&ch->rx_lock);
 	spin_lock(&ch->lock);
 	room = chan_refill_slot(ch, slot, wk);
+	chan_kick_receiver(ch, wk);
 	spin_unlock(&ch->lock);
 	spin_unlock(&ch->rx_lock);
 	return room;
@@ -235,10 +326,11 @@ bool chan_put_slot(struct chan *ch, void *slot, struct chan_wakeups *wk)
  * A closed channel is at its end once nothing is queued and nothing is
  * being copied out of the ring (a fault would put it back).
  *
- * Context: chan->lock held.
+ * Context: chan->rx_lock and chan->lock held.
  */
 void chan_eof_check(struct chan *ch, struct chan_wakeups *wk)
 {
+	lockdep_assert_held(&ch->rx_lock);
 	lockdep_assert_held(&ch->lock);
 	if (ch->closed && !ch->ring.count && !ch->rx_held)
 		chan_complete_all(ch, false, 0, wk);
@@ -246,6 +338,7 @@ void chan_eof_check(struct chan *ch, struct chan_wakeups *wk)
 
 static void close_locked(struct chan *ch, struct chan_wakeups *wk)
 {
+	lockdep_assert_held(&ch->rx_lock);
 	lockdep_assert_held(&ch->lock);
 	if (ch->closed)
 		return;
@@ -261,15 +354,17 @@ static void close_locked(struct chan *ch, struct chan_wakeups *wk)
  * Idempotent. Parked senders fail with EPIPE, receivers drain what is
  * queued and then read end of file.
  *
- * Context: process context; takes and drops chan->lock.
+ * Context: process context; takes and drops chan->rx_lock and chan->lock.
  */
 void chan_close(struct chan *ch)
 {
 	struct chan_wakeups wk = { 0 };
 
+	spin_lock(&ch->rx_lock);
 	spin_lock(&ch->lock);
 	close_locked(ch, &wk);
 	spin_unlock(&ch->lock);
+	spin_unlock(&ch->rx_lock);
 	chan_wake_flush(&wk);
 	chan_notify(ch, EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLERR);
 }
@@ -359,6 +454,8 @@ int chan_set_capacity(struct chan *ch, u32 capacity)
 	spin_lock(&ch->rx_lock);
 	spin_lock(&ch->lock);
 	grew = capacity > ch->ring.size;
+	if (ch->rx_spent)
+		chan_ring_put_slot(&ch->ring, chan_take_spent(ch));
 	if (ch->dead)
 		ret = -ENODEV;
 	else
@@ -372,6 +469,7 @@ int chan_set_capacity(struct chan *ch, u32 capacity)
 	 */
 	if (!ret && !capacity)
 		chan_complete_all(ch, false, CHAN_RESULT_RETRY, &wk);
+	chan_kick_receiver(ch, &wk);
 	spin_unlock(&ch->lock);
 	spin_unlock(&ch->rx_lock);
 	chan_wake_flush(&wk);
@@ -477,6 +575,7 @@ void chan_detach(struct chan *ch, fmode_t mode)
 	struct chan_wakeups wk = { 0 };
 	bool closed = false;
 
+	spin_lock(&ch->rx_lock);
 	spin_lock(&ch->lock);
 	ch->nr_open--;
 	if (mode & FMODE_READ)
@@ -490,6 +589,7 @@ void chan_detach(struct chan *ch, fmode_t mode)
 		}
 	}
 	spin_unlock(&ch->lock);
+	spin_unlock(&ch->rx_lock);
 	chan_wake_flush(&wk);
 	if (closed)
 		chan_notify(ch, EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLERR);
@@ -503,7 +603,9 @@ EXPORT_SYMBOL_IF_KUNIT(chan_detach);
  *
  * EPOLLIN exactly when a non-blocking receive would get a message (one is
  * queued, or a pinned sender is parked on an unbuffered channel) or the
- * end of file; EPOLLOUT exactly when a non-blocking send would succeed.
+ * end of file; EPOLLOUT exactly when a non-blocking send would succeed
+ * (a free slot, or one a receive kept back: &chan.rx_spent is read after
+ * nr_free, see ring_take() in xfer.c).
  *
  * Return: the EPOLL* mask.
  */
@@ -525,7 +627,8 @@ __poll_t chan_poll_mask(struct chan *ch, fmode_t mode)
 	if (mode & FMODE_WRITE) {
 		if (ch->closed)
 			mask |= EPOLLERR;
-		else if (ch->ring.size ? ch->ring.nr_free : ch->nr_receivers)
+		else if (ch->ring.size ? ch->ring.nr_free ||
+			 READ_ONCE(ch->rx_spent) : ch->nr_receivers)
 			mask |= EPOLLOUT | EPOLLWRNORM;
 	}
 out:
@@ -576,6 +679,8 @@ EXPORT_SYMBOL_IF_KUNIT(chan_alloc);
  */
 void chan_free(struct chan *ch)
 {
+	if (ch->rx_spent)
+		chan_ring_put_slot(&ch->ring, ch->rx_spent);
 	chan_ring_destroy(&ch->ring);
 	chan_budget_uncharge(ch->charged);
 	kfree(ch);

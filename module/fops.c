@@ -24,14 +24,15 @@
  * @ch: the channel; the file holds a reference on its device.
  * @send_ns: default timeout of write(2), ABI encoding.
  * @recv_ns: default timeout of read(2), ABI encoding.
- * @spare: page vector lent to one parked operation at a time whose buffer
- *	is too big for the inline one (pin.c), sized at open.
+ * @bufs: what the file lends to one operation at a time: a staging slot
+ *	for sends and a spare page vector for pinning big buffers (xfer.c,
+ *	pin.c), allocated at open.
  */
 struct chan_file {
 	struct chan *ch;
 	s64 send_ns;
 	s64 recv_ns;
-	struct chan_pin_spare spare;
+	struct chan_file_bufs bufs;
 };
 
 /* A send of the message in @from, after the checks every send path makes. */
@@ -45,7 +46,7 @@ static ssize_t do_send(struct chan_file *cf, struct iov_iter *from,
 		return -EINVAL;
 	if (len > cf->ch->msg_size)
 		return -EMSGSIZE;
-	ret = chan_send(cf->ch, from, to, &cf->spare);
+	ret = chan_send(cf->ch, from, to, &cf->bufs);
 	return ret ? ret : len;
 }
 
@@ -54,7 +55,7 @@ static ssize_t do_recv(struct chan_file *cf, struct iov_iter *to_iter,
 {
 	if (!iov_iter_count(to_iter))
 		return -EINVAL;
-	return chan_recv(cf->ch, to_iter, to, &cf->spare);
+	return chan_recv(cf->ch, to_iter, to, &cf->bufs);
 }
 
 static void file_timeout(struct kiocb *iocb, s64 timeout_ns,
@@ -136,9 +137,9 @@ static long ioc_batch(struct file *file, unsigned int cmd, unsigned long arg,
 		return ret;
 	if (send)
 		return chan_send_batch(cf->ch, u64_to_user_ptr(b.vec), b.count,
-				       &to, &cf->spare);
+				       &to, &cf->bufs);
 	return chan_recv_batch(cf->ch, u64_to_user_ptr(b.vec), b.count, &to,
-			       &cf->spare);
+			       &cf->bufs);
 }
 
 static long ioc_set_timeouts(struct chan_file *cf, unsigned int cmd,
@@ -250,11 +251,12 @@ static int chan_open(struct inode *inode, struct file *file)
 	cf = kzalloc(sizeof(*cf), GFP_KERNEL_ACCOUNT);
 	if (!cf)
 		return -ENOMEM;
-	ret = chan_pin_spare_init(&cf->spare, ch->msg_size);
+	ret = chan_file_bufs_init(&cf->bufs, ch->msg_size,
+				  file->f_mode & FMODE_WRITE);
 	if (!ret)
 		ret = chan_attach(ch, file->f_mode);
 	if (ret) {
-		chan_pin_spare_destroy(&cf->spare);
+		chan_file_bufs_destroy(&cf->bufs);
 		kfree(cf);
 		return ret;
 	}
@@ -273,7 +275,7 @@ static int chan_release(struct inode *inode, struct file *file)
 
 	chan_detach(cf->ch, file->f_mode);
 	put_device(&cf->ch->dev);
-	chan_pin_spare_destroy(&cf->spare);
+	chan_file_bufs_destroy(&cf->bufs);
 	kfree(cf);
 	return 0;
 }

@@ -24,10 +24,34 @@ static u32 ring_wrap(const struct chan_ring *ring, u32 pos)
 	return pos >= ring->size ? pos - ring->size : pos;
 }
 
+/**
+ * chan_ring_slot_alloc() - allocate one slot
+ * @msg_size: its size.
+ *
+ * Every slot of every ring is allocated here, so that slots can change
+ * hands (a sender's staging slot and a ring's free slot swap places).
+ *
+ * Context: process context, may sleep.
+ * Return: the slot, or NULL.
+ */
+void *chan_ring_slot_alloc(u32 msg_size)
+{
+	return kvmalloc(msg_size, CHAN_RING_GFP);
+}
+
+/**
+ * chan_ring_slot_free() - free a slot from chan_ring_slot_alloc()
+ * @slot: the slot, or NULL.
+ */
+void chan_ring_slot_free(void *slot)
+{
+	kvfree(slot);
+}
+
 static void free_slots(void **slots, u32 n)
 {
 	while (n)
-		kvfree(slots[--n]);
+		chan_ring_slot_free(slots[--n]);
 }
 
 /* Fill @slots[0..n) with new slots; on failure frees what it made. */
@@ -36,7 +60,7 @@ static int alloc_slots(void **slots, u32 n, u32 msg_size)
 	u32 i;
 
 	for (i = 0; i < n; i++) {
-		slots[i] = kvmalloc(msg_size, CHAN_RING_GFP);
+		slots[i] = chan_ring_slot_alloc(msg_size);
 		if (!slots[i]) {
 			free_slots(slots, i);
 			return -ENOMEM;
@@ -196,7 +220,7 @@ void chan_ring_destroy(struct chan_ring *ring)
 	while (ring->count) {
 		u32 len;
 
-		kvfree(chan_ring_pop(ring, &len));
+		chan_ring_slot_free(chan_ring_pop(ring, &len));
 	}
 	free_slots(ring->free, ring->nr_free);
 	kvfree(ring->queue);

@@ -90,9 +90,24 @@ static const struct attribute_group chan_group = {
 };
 
 CHAN_SHOW(sent, ch->stats.sent)
-CHAN_SHOW(received, ch->stats.received)
 CHAN_SHOW(bytes_sent, ch->stats.bytes_sent)
-CHAN_SHOW(bytes_received, ch->stats.bytes_received)
+
+/* Received from the ring (under rx_lock) and from senders, together. */
+static ssize_t received_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", chan_received(to_chan(dev), NULL));
+}
+
+static ssize_t bytes_received_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	u64 bytes;
+
+	chan_received(to_chan(dev), &bytes);
+	return sysfs_emit(buf, "%llu\n", bytes);
+}
+
 CHAN_SHOW(full, ch->stats.full)
 CHAN_SHOW(empty, ch->stats.empty)
 CHAN_SHOW(send_timeouts, ch->stats.send_timeouts)

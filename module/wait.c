@@ -34,6 +34,7 @@ void chan_waiter_init(struct chan_waiter *w, bool send, u32 len)
 	w->send = send;
 	w->kicked = false;
 	w->pinned = false;
+	w->stage = NULL;
 	w->since = 0;
 	w->parked_at = 0;
 	w->pin.nr = 0;
@@ -60,6 +61,27 @@ void chan_wake_add(struct chan_wakeups *wk, struct task_struct *task)
 	put_task_struct(task);
 }
 
+/*
+ * Wake @task as a sync wake-up (WF_SYNC): the waker is about to sleep, or
+ * to go on producing while the woken task catches up, so the scheduler may
+ * run it on this CPU rather than kick the other one. A hand-off or a kick
+ * is followed by the waker sleeping (a round trip) or by more messages (a
+ * producer): as pipes do, every wake-up of a peer is a sync one. The
+ * flag's value is the scheduler's own: __wake_up_sync_key() passes it to
+ * the entry's default_wake_function(), here through a wait queue that
+ * lives on this stack and holds only @task.
+ */
+static void wake_sync(struct task_struct *task)
+{
+	DECLARE_WAIT_QUEUE_HEAD_ONSTACK(wq);
+	struct wait_queue_entry entry;
+
+	init_waitqueue_func_entry(&entry, default_wake_function);
+	entry.private = task;
+	__add_wait_queue(&wq, &entry);
+	__wake_up_sync_key(&wq, TASK_NORMAL, NULL);
+}
+
 /**
  * chan_wake_flush() - wake the tasks of a batch
  * @wk: the batch, empty afterwards.
@@ -71,7 +93,7 @@ void chan_wake_flush(struct chan_wakeups *wk)
 	unsigned int i;
 
 	for (i = 0; i < wk->n; i++) {
-		wake_up_process(wk->tasks[i]);
+		wake_sync(wk->tasks[i]);
 		put_task_struct(wk->tasks[i]);
 	}
 	wk->n = 0;
@@ -209,7 +231,7 @@ EXPORT_SYMBOL_IF_KUNIT(chan_claim_first);
  *
  * On a channel destroyed meanwhile the waiter is completed with ENODEV, a
  * sender on a channel closed meanwhile with EPIPE, as if it had been
- * parked then; a receiver on a closed channel reads end of file.
+ * parked then; a receiver on a closed channel is sent to look again.
  *
  * Context: chan->lock held.
  */
@@ -217,9 +239,13 @@ void chan_unclaim(struct chan *ch, struct chan_waiter *w,
 		  struct chan_wakeups *wk)
 {
 	lockdep_assert_held(&ch->lock);
-	/* Closed or destroyed meanwhile: it gets what a parked one got. */
-	if (ch->dead || (ch->closed && w->send)) {
-		chan_complete(ch, w, ch->dead ? -ENODEV : -EPIPE, wk);
+	/*
+	 * Closed or destroyed meanwhile: a sender gets what a parked one got;
+	 * a receiver looks again (it reads end of file, or what is left).
+	 */
+	if (ch->dead || ch->closed) {
+		chan_complete(ch, w, ch->dead ? -ENODEV : w->send ? -EPIPE :
+			      CHAN_RESULT_RETRY, wk);
 		return;
 	}
 	if (w->claim)
@@ -230,7 +256,6 @@ void chan_unclaim(struct chan *ch, struct chan_waiter *w,
 	count_parked(ch, w, 1);
 	get_task_struct(w->task);
 	chan_wake_add(wk, w->task);
-	chan_eof_check(ch, wk);
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_unclaim);
 

@@ -48,6 +48,15 @@ int chan_fault_in(struct iov_iter *iter, size_t len, bool dest, int *faults)
  * no other receiver can take a later message meanwhile, so if the copy
  * faults the message goes back to the head and is still first.
  *
+ * The slot emptied is normally kept back (&chan.rx_spent) instead of
+ * being put on the free stack, which would take chan->lock again: the
+ * next pop puts it there, and a sender that finds no free slot takes it,
+ * under rx_lock. That is safe exactly when nothing else has to happen
+ * under chan->lock after the copy: no sender parked (to move in), no
+ * receiver parked with messages left (to kick), not closed (end of file).
+ * None of those can appear while rx_lock is held: senders and receivers
+ * park under it, and close takes it.
+ *
  * Return: the length; -EMSGSIZE (it stays queued); -EINTR (the task is
  * dying, it stays queued); -EFAULT (the copy faulted, it is back first).
  */
@@ -72,6 +81,9 @@ static int ring_take(struct chan *ch, struct iov_iter *iter, u32 cap)
 		ret = -EINTR;
 		goto out;
 	}
+	/* No sender is parked while a slot is kept back: just free it. */
+	if (ch->rx_spent)
+		chan_ring_put_slot(&ch->ring, chan_take_spent(ch));
 	slot = chan_ring_pop(&ch->ring, &len);
 	ch->rx_held++;
 	spin_unlock(&ch->lock);
@@ -80,21 +92,43 @@ static int ring_take(struct chan *ch, struct iov_iter *iter, u32 cap)
 	n = copy_to_iter(slot, len, iter);
 	pagefault_enable();
 
+	if (n == len && !READ_ONCE(ch->nr_senders) &&
+	    !READ_ONCE(ch->closed) &&
+	    !(READ_ONCE(ch->ring.count) && READ_ONCE(ch->nr_receivers))) {
+		ch->rx_held--;
+		chan_account_rx(ch, len);
+		WRITE_ONCE(ch->rx_spent, slot);
+		/* Room appeared if the channel was full: tell pollers. */
+		if (READ_ONCE(ch->poll_usage)) {
+			/*
+			 * Pairs with the poller reading nr_free, then rx_spent,
+			 * under chan->lock in chan_poll_mask(): either it sees
+			 * the slot, or this sees the nr_free it saw.
+			 */
+			smp_mb();
+			room = !READ_ONCE(ch->ring.nr_free);
+		}
+		spin_unlock(&ch->rx_lock);
+		if (room)
+			chan_notify(ch, EPOLLOUT | EPOLLWRNORM);
+		return len;
+	}
+
 	spin_lock(&ch->lock);
 	ch->rx_held--;
 	if (n == len) {
-		chan_account_received(ch, len);
+		chan_account_rx(ch, len);
 		room = chan_refill_slot(ch, slot, &wk);
 		ret = len;
 	} else {
 		iov_iter_revert(iter, n);
 		chan_ring_push_head(&ch->ring, slot, len);
-		/* A receiver that parked meanwhile may take it. */
-		chan_kick_first(ch, false, &wk);
 		ret = -EFAULT;
 	}
 	chan_eof_check(ch, &wk);
 out:
+	/* Whatever happened, messages may be left for parked receivers. */
+	chan_kick_receiver(ch, &wk);
 	spin_unlock(&ch->lock);
 	spin_unlock(&ch->rx_lock);
 	chan_wake_flush(&wk);
@@ -214,21 +248,46 @@ int chan_give_to_receiver(struct chan *ch, struct iov_iter *from, u32 len,
 }
 
 /**
- * chan_publish() - queue a filled slot and kick a parked receiver
+ * chan_publish() - queue a filled slot
  * @ch: the channel.
  * @slot: a slot the caller holds, now holding the message.
  * @len: the message length.
- * @wk: collects the receiver's wake-up.
+ *
+ * The caller kicks a parked receiver if the ring was empty
+ * (chan_kick_receiver()).
  *
  * Context: chan->lock held.
+ * Return: whether the ring was empty.
  */
-void chan_publish(struct chan *ch, void *slot, u32 len,
-		  struct chan_wakeups *wk)
+bool chan_publish(struct chan *ch, void *slot, u32 len)
 {
+	bool was_empty = !ch->ring.count;
+
 	lockdep_assert_held(&ch->lock);
 	chan_ring_push_tail(&ch->ring, slot, len);
 	chan_account_sent(ch, len);
-	chan_kick_first(ch, false, wk);
+	return was_empty;
+}
+
+/**
+ * chan_kick_receiver() - send a parked receiver for the queued messages
+ * @ch: the channel.
+ * @wk: collects its wake-up.
+ *
+ * Called after the events that leave queued messages with maybe nobody on
+ * the way to take them: a message queued into an empty ring, and a
+ * receiver leaving messages behind (it took one, declined one, or put one
+ * back). As with pipe readers, the receiver kicked wakes the next one only
+ * if it leaves messages behind itself: one wake-up per run of messages
+ * that find receivers parked, not one per message.
+ *
+ * Context: chan->lock held.
+ */
+void chan_kick_receiver(struct chan *ch, struct chan_wakeups *wk)
+{
+	lockdep_assert_held(&ch->lock);
+	if (ch->ring.count && ch->nr_receivers)
+		chan_kick_first(ch, false, wk);
 }
 
 /*
@@ -255,8 +314,8 @@ static int fill_and_publish(struct chan *ch, void *slot,
 		ret = -EPIPE;
 	else
 		ret = 0;
-	if (!ret)
-		chan_publish(ch, slot, len, &wk);
+	if (!ret && chan_publish(ch, slot, len))
+		chan_kick_receiver(ch, &wk);
 	spin_unlock(&ch->lock);
 	if (ret)
 		room = chan_put_slot(ch, slot, &wk);
@@ -266,6 +325,16 @@ static int fill_and_publish(struct chan *ch, void *slot,
 	else if (room)
 		chan_notify(ch, EPOLLOUT | EPOLLWRNORM);
 	return ret;
+}
+
+/* Queue a staged message in exchange for a free slot, which the file keeps. */
+static void publish_staged(struct chan *ch, struct chan_file_bufs *bufs,
+			   void *stage, void *slot, u32 len,
+			   struct chan_wakeups *wk)
+{
+	if (chan_publish(ch, stage, len))
+		chan_kick_receiver(ch, wk);
+	bufs->stage = slot;
 }
 
 /* Park @w and tell pollers what a parked peer makes possible. */
@@ -284,12 +353,211 @@ static int park_and_wait(struct chan *ch, struct chan_waiter *w,
 	return chan_wait(ch, w, to);
 }
 
+/* The send of a message staged in the file's slot may not stage again. */
+static void *stage_take(struct chan_file_bufs *bufs)
+{
+	if (!bufs || !bufs->stage || test_and_set_bit_lock(0, &bufs->stage_busy))
+		return NULL;
+	return bufs->stage;
+}
+
+static void stage_put(struct chan_file_bufs *bufs)
+{
+	clear_bit_unlock(0, &bufs->stage_busy);
+}
+
+/*
+ * Buffered: send @from's @len bytes, or park for room.
+ *
+ * With the file's staging slot the message is copied in first, with no
+ * lock held, and queued in one hold of chan->lock by swapping the staging
+ * slot with a free one: one lock round trip per message. Without it (the
+ * slot is in use by another send of the same file, or messages are too
+ * big to stage) a free slot is taken first and filled afterwards.
+ *
+ * A channel with no free slot is looked at again under rx_lock, where a
+ * receive may have kept its emptied slot back and where senders park: a
+ * staged message parks in its slot, an unstaged one with its pages pinned.
+ *
+ * Return: 0; CHAN_RESULT_RETRY to look again (the channel became
+ * unbuffered, or @w was pinned or kicked); or the send's error.
+ */
+static int send_buffered(struct chan *ch, struct iov_iter *from, u32 len,
+			 const struct chan_timeout *to,
+			 struct chan_file_bufs *bufs, struct chan_waiter *w,
+			 bool *counted)
+{
+	struct chan_wakeups wk = { 0 };
+	void *stage = stage_take(bufs), *slot;
+	int ret;
+
+	if (stage) {
+		size_t n = copy_from_iter(stage, len, from);
+
+		/* The message is in @stage: @from stays whole for a retry. */
+		iov_iter_revert(from, n);
+		if (n != len) {
+			ret = -EFAULT;
+			goto out;
+		}
+		spin_lock(&ch->lock);
+		if (ch->dead || ch->closed || !ch->ring.size) {
+			spin_unlock(&ch->lock);
+		} else {
+			slot = chan_ring_get_slot(&ch->ring);
+			if (slot) {
+				publish_staged(ch, bufs, stage, slot, len, &wk);
+				spin_unlock(&ch->lock);
+				ret = 0;
+				goto out_notify;
+			}
+			spin_unlock(&ch->lock);
+		}
+	}
+
+	spin_lock(&ch->rx_lock);
+	spin_lock(&ch->lock);
+	if (ch->dead || ch->closed) {
+		ret = ch->dead ? -ENODEV : -EPIPE;
+		goto out_unlock;
+	}
+	if (!ch->ring.size) {
+		ret = CHAN_RESULT_RETRY;
+		goto out_unlock;
+	}
+	slot = chan_ring_get_slot(&ch->ring) ?: chan_take_spent(ch);
+	if (slot && stage) {
+		publish_staged(ch, bufs, stage, slot, len, &wk);
+		spin_unlock(&ch->lock);
+		spin_unlock(&ch->rx_lock);
+		ret = 0;
+		goto out_notify;
+	}
+	if (slot) {
+		spin_unlock(&ch->lock);
+		spin_unlock(&ch->rx_lock);
+		ret = fill_and_publish(ch, slot, from, len);
+		goto out;
+	}
+	if (!*counted) {
+		ch->stats.full++;
+		*counted = true;
+	}
+	if (to->try) {
+		ret = -EAGAIN;
+		goto out_unlock;
+	}
+	if (!stage && !w->pinned) {
+		/* Whoever frees a slot copies from our pages. */
+		spin_unlock(&ch->lock);
+		spin_unlock(&ch->rx_lock);
+		ret = chan_pin_iter(&w->pin, from, len, false,
+				    bufs ? &bufs->spare : NULL, to);
+		if (!ret) {
+			w->pinned = true;
+			ret = CHAN_RESULT_RETRY;
+		}
+		goto out;
+	}
+	w->stage = stage;
+	chan_park(ch, w);
+	spin_unlock(&ch->rx_lock);
+	ret = chan_wait(ch, w, to);
+	/* Moved in: the slot freed for us replaces the staging slot. */
+	if (!ret && stage)
+		bufs->stage = w->stage;
+	w->stage = NULL;
+	if (ret == CHAN_RESULT_RETRY)
+		w->kicked = true;
+	goto out;
+
+out_unlock:
+	spin_unlock(&ch->lock);
+	spin_unlock(&ch->rx_lock);
+out:
+	if (stage)
+		stage_put(bufs);
+	chan_wake_flush(&wk);
+	return ret;
+out_notify:
+	if (stage)
+		stage_put(bufs);
+	chan_wake_flush(&wk);
+	chan_notify(ch, EPOLLIN | EPOLLRDNORM);
+	return ret;
+}
+
+/*
+ * Unbuffered: hand @from's @len bytes to a parked receiver, or park with
+ * the pages pinned for the receiver that comes.
+ *
+ * Return: 0; CHAN_RESULT_RETRY to look again (the channel became
+ * buffered, or @w was pinned or kicked); or the send's error.
+ */
+static int send_unbuffered(struct chan *ch, struct iov_iter *from, u32 len,
+			   const struct chan_timeout *to,
+			   struct chan_file_bufs *bufs, struct chan_waiter *w,
+			   bool *counted, int *faults)
+{
+	struct chan_wakeups wk = { 0 };
+	int ret;
+
+	spin_lock(&ch->lock);
+	if (ch->dead || ch->closed) {
+		ret = ch->dead ? -ENODEV : -EPIPE;
+		goto out_unlock;
+	}
+	if (ch->ring.size) {
+		ret = CHAN_RESULT_RETRY;
+		goto out_unlock;
+	}
+	ret = chan_give_to_receiver(ch, from, len, &wk);
+	if (ret == -EFAULT) {
+		spin_unlock(&ch->lock);
+		chan_wake_flush(&wk);
+		ret = chan_fault_in(from, len, false, faults);
+		return ret ? ret : CHAN_RESULT_RETRY;
+	}
+	if (ret != CHAN_NONE)
+		goto out_unlock;
+	if (!*counted) {
+		ch->stats.full++;
+		*counted = true;
+	}
+	if (to->try) {
+		ret = -EAGAIN;
+		goto out_unlock;
+	}
+	if (!w->pinned) {
+		/* The receiver that comes copies from our pages. */
+		spin_unlock(&ch->lock);
+		chan_wake_flush(&wk);
+		ret = chan_pin_iter(&w->pin, from, len, false,
+				    bufs ? &bufs->spare : NULL, to);
+		if (ret)
+			return ret;
+		w->pinned = true;
+		return CHAN_RESULT_RETRY;
+	}
+	ret = park_and_wait(ch, w, to);
+	chan_wake_flush(&wk);
+	if (ret == CHAN_RESULT_RETRY)
+		w->kicked = true;
+	return ret;
+
+out_unlock:
+	spin_unlock(&ch->lock);
+	chan_wake_flush(&wk);
+	return ret;
+}
+
 /**
  * chan_send() - send one message
  * @ch: the channel.
  * @from: the message, 1..msg_size bytes (checked by the caller).
  * @to: how long to wait for room or a receiver.
- * @spare: the open file's spare page vector, or NULL.
+ * @bufs: what the open file lends (staging slot, spare page vector), or
+ *	NULL.
  *
  * Context: process context, may sleep.
  * Return: 0 when the message was queued or handed over; -EAGAIN,
@@ -297,70 +565,23 @@ static int park_and_wait(struct chan *ch, struct chan_waiter *w,
  * -EFAULT, or -EINVAL (a buffer in too many pieces to pin).
  */
 ssize_t chan_send(struct chan *ch, struct iov_iter *from,
-		  const struct chan_timeout *to, struct chan_pin_spare *spare)
+		  const struct chan_timeout *to, struct chan_file_bufs *bufs)
 {
 	u32 len = iov_iter_count(from);
-	struct chan_wakeups wk = { 0 };
 	bool counted = false;
 	struct chan_waiter w;
 	int faults = 0;
-	void *slot;
 	int ret;
 
 	chan_waiter_init(&w, true, len);
-	for (;;) {
-		spin_lock(&ch->lock);
-		if (ch->dead || ch->closed) {
-			ret = ch->dead ? -ENODEV : -EPIPE;
-			break;
-		}
-		if (ch->ring.size) {
-			slot = chan_ring_get_slot(&ch->ring);
-			if (slot) {
-				spin_unlock(&ch->lock);
-				ret = fill_and_publish(ch, slot, from, len);
-				goto out;
-			}
-		} else {
-			ret = chan_give_to_receiver(ch, from, len, &wk);
-			if (ret == -EFAULT) {
-				spin_unlock(&ch->lock);
-				chan_wake_flush(&wk);
-				ret = chan_fault_in(from, len, false, &faults);
-				if (ret)
-					goto out;
-				continue;
-			}
-			if (ret != CHAN_NONE)
-				break;
-		}
-		if (!counted) {
-			ch->stats.full++;
-			counted = true;
-		}
-		if (to->try) {
-			ret = -EAGAIN;
-			break;
-		}
-		if (!w.pinned) {
-			/* Whoever serves us copies from our pages. */
-			spin_unlock(&ch->lock);
-			chan_wake_flush(&wk);
-			ret = chan_pin_iter(&w.pin, from, len, false, spare, to);
-			if (ret)
-				goto out;
-			w.pinned = true;
-			continue;
-		}
-		ret = park_and_wait(ch, &w, to);
-		chan_wake_flush(&wk);
-		if (ret != CHAN_RESULT_RETRY)
-			goto out;
-		w.kicked = true;
-	}
-	spin_unlock(&ch->lock);
-	chan_wake_flush(&wk);
-out:
+	do {
+		if (READ_ONCE(ch->ring.size))
+			ret = send_buffered(ch, from, len, to, bufs, &w,
+					    &counted);
+		else
+			ret = send_unbuffered(ch, from, len, to, bufs, &w,
+					      &counted, &faults);
+	} while (ret == CHAN_RESULT_RETRY);
 	if (w.pinned)
 		chan_pin_release(&w.pin);
 	return ret;
@@ -372,7 +593,7 @@ EXPORT_SYMBOL_IF_KUNIT(chan_send);
  * @ch: the channel.
  * @to_iter: room for it; only min(its size, msg_size) bytes are used.
  * @to: how long to wait for a message.
- * @spare: the open file's spare page vector, or NULL.
+ * @bufs: what the open file lends (spare page vector), or NULL.
  *
  * Context: process context, may sleep.
  * Return: the message length; 0 at the end of a closed channel; -EMSGSIZE
@@ -381,7 +602,7 @@ EXPORT_SYMBOL_IF_KUNIT(chan_send);
  * -EINVAL (a buffer in too many pieces to pin).
  */
 ssize_t chan_recv(struct chan *ch, struct iov_iter *to_iter,
-		  const struct chan_timeout *to, struct chan_pin_spare *spare)
+		  const struct chan_timeout *to, struct chan_file_bufs *bufs)
 {
 	u32 cap = min_t(size_t, iov_iter_count(to_iter), ch->msg_size);
 	struct chan_wakeups wk = { 0 };
@@ -442,8 +663,8 @@ ssize_t chan_recv(struct chan *ch, struct iov_iter *to_iter,
 			/* The sender that comes copies into our pages. */
 			spin_unlock(&ch->lock);
 			chan_wake_flush(&wk);
-			ret = chan_pin_iter(&w.pin, to_iter, cap, true, spare,
-					    to);
+			ret = chan_pin_iter(&w.pin, to_iter, cap, true,
+					    bufs ? &bufs->spare : NULL, to);
 			if (ret)
 				goto out;
 			w.pinned = true;
@@ -463,3 +684,44 @@ out:
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_recv);
+
+/**
+ * chan_file_bufs_init() - allocate what an open file lends its operations
+ * @bufs: to set up.
+ * @msg_size: the channel's largest message.
+ * @sends: the file is open for writing: it gets a staging slot, if
+ *	@msg_size is at most CHAN_STAGE_MAX.
+ *
+ * Charged to the opener's memory cgroup; the staging slot is extra room
+ * of this file, not counted against max_bytes.
+ *
+ * Context: process context, may sleep.
+ * Return: 0 or -ENOMEM.
+ */
+int chan_file_bufs_init(struct chan_file_bufs *bufs, u32 msg_size,
+			bool sends)
+{
+	int ret = chan_pin_spare_init(&bufs->spare, msg_size);
+
+	bufs->stage = NULL;
+	bufs->stage_busy = 0;
+	if (ret || !sends || msg_size > CHAN_STAGE_MAX)
+		return ret;
+	bufs->stage = chan_ring_slot_alloc(msg_size);
+	if (!bufs->stage) {
+		chan_pin_spare_destroy(&bufs->spare);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/**
+ * chan_file_bufs_destroy() - free what chan_file_bufs_init() allocated
+ * @bufs: no operation may use them any more.
+ */
+void chan_file_bufs_destroy(struct chan_file_bufs *bufs)
+{
+	chan_ring_slot_free(bufs->stage);
+	bufs->stage = NULL;
+	chan_pin_spare_destroy(&bufs->spare);
+}

@@ -130,12 +130,17 @@ kchan_build_complaints() {
 
 # kchan_stage MODULE_DIR STAGE_DIR
 # Fill an initramfs stage dir: chan.ko (and chan_kunit.ko when built) from
-# MODULE_DIR, the static test programs of userspace/build/tests/ in tests/.
+# MODULE_DIR, the static test programs of userspace/build/tests/ in tests/,
+# the tools of userspace/build/tools/ in tools/.
 kchan_stage() {
 	local moddir=$1 stage=$2 t
 
 	rm -rf "$stage"
-	mkdir -p "$stage/tests"
+	mkdir -p "$stage/tests" "$stage/tools"
+	for t in "$KCHAN_TOP"/userspace/build/tools/*; do
+		[ -f "$t" ] && [ -x "$t" ] || continue
+		cp "$t" "$stage/tools/"
+	done
 	[ -f "$moddir/module/chan.ko" ] || return 1
 	cp "$moddir/module/chan.ko" "$stage/"
 	if [ -f "$moddir/kunit/chan_kunit.ko" ]; then

@@ -8,9 +8,11 @@
  * read/write and zero-timeout CHAN_IOC_RECV/SEND answer at once and agree
  * with each other: a stalled receiver holds no message (buffered
  * capacities 1 and 4, and unbuffered with a parked sender), a stalled
- * sender holds only the room its message will take. Then the fault is
- * served and the stalled operation completes with a message of its own:
- * nothing lost, nothing delivered twice.
+ * sender holds no room (it stages its message in its file's own slot), or
+ * only the room its message will take when another send of the same file
+ * has that slot. Then the fault is served and the stalled operation
+ * completes with a message of its own: nothing lost, nothing delivered
+ * twice.
  */
 #include <poll.h>
 #include <pthread.h>
@@ -248,7 +250,10 @@ out:
 	T_EQ(t_chan_destroy(idx, 0), 0, "destroy chan%d", idx);
 }
 
-/* A sender stalled reading its own message holds the room it takes, only. */
+/*
+ * A sender stalled reading its own message holds no room: it copies into
+ * the staging slot of its open file before it takes any of the channel's.
+ */
 static void test_stalled_sender(unsigned int cap)
 {
 	int idx = t_chan_new(cap, MSG, 0), fd, nb;
@@ -256,6 +261,7 @@ static void test_stalled_sender(unsigned int cap)
 	struct stalled st;
 	struct trap trap;
 	uint64_t t0;
+	unsigned int i;
 
 	if (!T_GE(idx, 0, "cap %u: create a channel", cap))
 		return;
@@ -269,25 +275,75 @@ static void test_stalled_sender(unsigned int cap)
 	t0 = t_now_ns();
 	T_EQ(SYS(read(nb, buf, MSG)), -EAGAIN, "cap %u: an O_NONBLOCK read finds nothing", cap);
 	T_LT((t_now_ns() - t0) / T_NSEC_PER_MSEC, T_PROMPT_MS, "  ... at once (ms)");
-	if (cap > 1) {
-		T_EQ(poll_now(nb), POLLOUT, "cap %u: poll: writable, not readable", cap);
-		t_fill(buf, MSG, 7);
-		T_EQ(SYS(write(nb, buf, MSG)), MSG, "cap %u: an O_NONBLOCK write takes the room left", cap);
-		T_EQ(poll_now(nb), POLLIN, "cap %u: poll: readable, and full", cap);
-		T_EQ(t_send(nb, buf, MSG, 0), -EAGAIN, "cap %u: a zero-timeout send finds it full", cap);
-		T_EQ(SYS(read(nb, buf, MSG)), MSG, "cap %u: the other message overtakes the stalled one", cap);
-		T_OK(t_verify(buf, MSG, 7), "  ... intact");
-	} else {
-		T_EQ(poll_now(nb), 0, "cap 1: poll: neither readable nor writable");
-		T_EQ(SYS(write(nb, buf, MSG)), -EAGAIN, "cap 1: an O_NONBLOCK write finds it full");
+	T_EQ(poll_now(nb), POLLOUT, "cap %u: poll: writable, not readable", cap);
+	for (i = 0; i < cap; i++) {
+		t_fill(buf, MSG, 7 + i);
+		T_EQ(SYS(write(nb, buf, MSG)), MSG,
+		     "cap %u: O_NONBLOCK write %u: the stalled sender holds no room", cap, i);
 	}
+	T_EQ(poll_now(nb), POLLIN, "cap %u: poll: readable, and full", cap);
+	T_EQ(t_send(nb, buf, MSG, 0), -EAGAIN, "cap %u: a zero-timeout send finds it full", cap);
 	T_OK(trap_serve(&trap, 0x5151), "cap %u: serve the fault with the message", cap);
+	T_EQ(t_wait_attr(idx, "waiting_senders", 1, T_TIMEOUT_MS), 0,
+	     "cap %u: the writer parks: the channel is full", cap);
+	for (i = 0; i < cap; i++) {
+		T_EQ(SYS(read(nb, buf, MSG)), MSG, "cap %u: the others' message %u", cap, i);
+		T_OK(t_verify(buf, MSG, 7 + i), "  ... in order, intact");
+	}
 	T_OK(stalled_join(&st), "cap %u: the writer returns", cap);
 	T_EQ(st.ret, MSG, "  ... with success");
-	T_EQ(SYS(read(nb, buf, MSG)), MSG, "cap %u: its message is there", cap);
+	T_EQ(SYS(read(nb, buf, MSG)), MSG, "cap %u: its message comes last", cap);
 	T_OK(t_verify(buf, MSG, 0x5151), "  ... intact");
 	T_EQ(t_attr(idx, "len"), 0, "cap %u: len 0", cap);
 	trap_clear(&trap);
+out:
+	close(nb);
+	close(fd);
+	T_EQ(t_chan_destroy(idx, 0), 0, "destroy chan%d", idx);
+}
+
+/*
+ * Two threads stalled writing through one open file: the first stalls
+ * staging its message, the second (the file's staging slot being in use)
+ * after taking a slot of the channel, which is all it holds: the room
+ * its message will take.
+ */
+static void test_stalled_senders_sharing_a_file(void)
+{
+	int idx = t_chan_new(2, MSG, 0), fd, nb;
+	unsigned char buf[MSG];
+	struct stalled st1, st2;
+	struct trap trap1, trap2;
+	int got = 0, i;
+
+	if (!T_GE(idx, 0, "cap 2: create a channel"))
+		return;
+	fd = t_chan_open(idx, O_RDWR);
+	nb = t_chan_open(idx, O_RDWR | O_NONBLOCK);
+	if (!T_OK(trap_set(&trap1) && trap_set(&trap2), "two userfaultfd trap pages"))
+		goto out;
+	T_OK(stalled_start(&st1, fd, true, trap1.page, MSG), "thread 1 writes from trap 1");
+	T_OK(trap_sprung(&trap1), "  ... and stalls");
+	T_OK(stalled_start(&st2, fd, true, trap2.page, MSG),
+	     "thread 2 writes from trap 2 through the same file");
+	T_OK(trap_sprung(&trap2), "  ... and stalls");
+	T_EQ(poll_now(nb), POLLOUT, "poll: writable (one slot of two left), not readable");
+	t_fill(buf, MSG, 9);
+	T_EQ(SYS(write(nb, buf, MSG)), MSG, "an O_NONBLOCK write takes it");
+	T_EQ(poll_now(nb), POLLIN, "poll: readable, and full");
+	T_EQ(SYS(write(nb, buf, MSG)), -EAGAIN, "the next O_NONBLOCK write finds it full");
+	T_EQ(SYS(read(nb, buf, MSG)), MSG, "an O_NONBLOCK read gets that message");
+	T_OK(t_verify(buf, MSG, 9), "  ... intact");
+	T_OK(trap_serve(&trap2, 0x22) && trap_serve(&trap1, 0x11), "serve both faults");
+	T_OK(stalled_join(&st1) && stalled_join(&st2), "both writers return");
+	T_EQ(st1.ret + st2.ret, 2 * MSG, "  ... with success");
+	for (i = 0; i < 2; i++) {
+		T_EQ(SYS(read(nb, buf, MSG)), MSG, "read message %d", i);
+		got |= t_verify(buf, MSG, 0x11) ? 1 : t_verify(buf, MSG, 0x22) ? 2 : 4;
+	}
+	T_EQ(got, 3, "both stalled messages arrive, intact");
+	trap_clear(&trap1);
+	trap_clear(&trap2);
 out:
 	close(nb);
 	close(fd);
@@ -340,6 +396,7 @@ int main(void)
 	test_stalled_receiver_unbuffered();
 	test_stalled_sender(1);
 	test_stalled_sender(2);
+	test_stalled_senders_sharing_a_file();
 	test_stalled_sender_unbuffered();
 	return t_done();
 }
