@@ -273,9 +273,14 @@ static void wait_claim_takes_oldest_first(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, false), &a);
 	KUNIT_EXPECT_EQ(test, a.state, (int)CHAN_WAIT_CLAIMED);
 	KUNIT_EXPECT_EQ(test, ch->nr_receivers, 1U);
-	/* Given back, it is first again, ahead of b. */
+	/* Given back, it is sent to look again, not parked behind b. */
 	chan_unclaim(ch, &a, &wk);
-	KUNIT_EXPECT_EQ(test, a.state, (int)CHAN_WAIT_PARKED);
+	KUNIT_EXPECT_EQ(test, a.state, (int)CHAN_WAIT_DONE);
+	KUNIT_EXPECT_EQ(test, a.result, CHAN_RESULT_RETRY);
+	/* Looking again, it parks at the head, keeping its place. */
+	chan_waiter_init(&a, false, 8);
+	a.kicked = true;
+	chan_park(ch, &a);
 	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, false), &a);
 	chan_complete(ch, &a, 5, &wk);
 	KUNIT_EXPECT_EQ(test, a.state, (int)CHAN_WAIT_DONE);
@@ -311,8 +316,8 @@ static void wait_claim_skips_a_select_that_committed(struct kunit *test)
 	/* Giving b back reopens its select's claim word. */
 	chan_unclaim(ch, &b, &wk);
 	KUNIT_EXPECT_EQ(test, atomic_read(&open), 0);
-	KUNIT_EXPECT_EQ(test, ch->nr_senders, 1U);
-	chan_unpark(ch, &b);
+	KUNIT_EXPECT_EQ(test, b.result, CHAN_RESULT_RETRY);
+	KUNIT_EXPECT_EQ(test, ch->nr_senders, 0U);
 	spin_unlock(&ch->lock);
 	flush(&wk);
 	chan_free(ch);

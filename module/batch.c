@@ -19,6 +19,9 @@
 /* Vector entries of a batch read from user space at a time. */
 #define CHAN_BATCH_CHUNK	32
 
+/* Bytes a batch receive copies out per hold of rx_lock (at least one message). */
+#define CHAN_GROUP_BYTES	(64U << 10)
+
 /* Check one vector entry of a batch. */
 static int check_iov(const struct chan_iov *v, bool send, u32 msg_size)
 {
@@ -76,22 +79,25 @@ static u32 read_chunk(struct chan *ch, struct chan_iov *kv,
 
 /*
  * Buffered: send up to @n messages without waiting: take as many free
- * slots as there are in one lock hold, fill them (faults allowed: the
- * slots only hold room), queue the filled ones in one more.
+ * slots as there are in one lock hold, fill them with page faults disabled
+ * (holding slots, a batch must not stall in a fault), queue the filled
+ * ones in one more hold. Not while senders are parked: they go first.
  *
  * Return: messages sent; fewer than @n when the channel is full, closed
- * or destroyed, or a buffer faulted.
+ * or destroyed, or a buffer faulted (*@fault: the caller faults it in and
+ * goes on).
  */
 static noinline_for_stack u32 send_group(struct chan *ch,
-					 const struct chan_iov *kv, u32 n)
+					 const struct chan_iov *kv, u32 n,
+					 bool *fault)
 {
 	struct chan_wakeups wk = { 0 };
 	void *slots[CHAN_BATCH_CHUNK];
-	bool room = false;
+	__poll_t events = 0;
 	u32 k = 0, ok, i;
 
 	spin_lock(&ch->lock);
-	while (!ch->dead && !ch->closed && k < n &&
+	while (!ch->dead && !ch->closed && !ch->nr_senders && k < n &&
 	       (slots[k] = chan_ring_get_slot(&ch->ring)))
 		k++;
 	spin_unlock(&ch->lock);
@@ -107,10 +113,13 @@ static noinline_for_stack u32 send_group(struct chan *ch,
 		spin_unlock(&ch->lock);
 		spin_unlock(&ch->rx_lock);
 	}
+	pagefault_disable();
 	for (ok = 0; ok < k; ok++)
 		if (copy_from_user(slots[ok], u64_to_user_ptr(kv[ok].buf),
 				   kv[ok].len))
 			break;
+	pagefault_enable();
+	*fault = ok < k;
 	spin_lock(&ch->lock);
 	if (ch->dead || ch->closed)
 		ok = 0;
@@ -118,14 +127,14 @@ static noinline_for_stack u32 send_group(struct chan *ch,
 		if (chan_publish(ch, slots[i], kv[i].len))
 			chan_kick_receiver(ch, &wk);
 	spin_unlock(&ch->lock);
+	if (ok)
+		events = EPOLLIN | EPOLLRDNORM;
 	/* Slots not filled go back, to a parked sender if one waits. */
 	for (i = ok; i < k; i++)
-		room |= chan_put_slot(ch, slots[i], &wk);
+		events |= chan_put_slot(ch, slots[i], &wk);
 	chan_wake_flush(&wk);
-	if (ok)
-		chan_notify(ch, EPOLLIN | EPOLLRDNORM);
-	if (room)
-		chan_notify(ch, EPOLLOUT | EPOLLWRNORM);
+	if (events)
+		chan_notify(ch, events);
 	return ok;
 }
 
@@ -166,6 +175,16 @@ static noinline_for_stack ssize_t move_first(struct chan *ch,
 		chan_recv(ch, &it, to, bufs);
 }
 
+/* After a batch send faulted on @kv's buffer: fault it in (xfer.c). */
+static noinline_for_stack int fault_in_src(const struct chan_iov *kv,
+					   int *faults)
+{
+	struct iov_iter it;
+
+	iov_iter_ubuf(&it, ITER_SOURCE, u64_to_user_ptr(kv->buf), kv->len);
+	return chan_fault_in(&it, kv->len, false, faults);
+}
+
 /* After a batch receive faulted on @kv's buffer: fault it in (xfer.c). */
 static noinline_for_stack int fault_in_dest(struct chan *ch,
 					    const struct chan_iov *kv,
@@ -197,8 +216,9 @@ int chan_send_batch(struct chan *ch, const struct chan_iov __user *uvec,
 		    struct chan_file_bufs *bufs)
 {
 	struct chan_iov kv[CHAN_BATCH_CHUNK];
-	u32 moved = 0, n, valid, done, j;
-	int ret;
+	u32 moved = 0, n, valid, done, got, j;
+	int faults = 0, ret;
+	bool fault;
 
 	ret = check_vector(ch, (struct chan_iov __user *)uvec, count, true);
 	if (ret)
@@ -216,12 +236,24 @@ int chan_send_batch(struct chan *ch, const struct chan_iov __user *uvec,
 			moved = 1;
 			j = 1;
 		}
-		if (READ_ONCE(ch->ring.size)) {
-			done = send_group(ch, kv + j, valid - j);
-		} else {
-			for (done = 0; j + done < valid; done++)
+		done = 0;
+		while (j + done < valid) {
+			if (!READ_ONCE(ch->ring.size)) {
 				if (!send_one_now(ch, &kv[j + done]))
 					break;
+				done++;
+				continue;
+			}
+			got = send_group(ch, kv + j + done, valid - j - done,
+					 &fault);
+			done += got;
+			if (!fault)
+				break;
+			/* CHAN_FAULT_RETRIES counts per message. */
+			if (got)
+				faults = 0;
+			if (fault_in_src(&kv[j + done], &faults))
+				break;
 		}
 		moved += done;
 		if (j + done < n)
@@ -246,17 +278,23 @@ static noinline_for_stack u32 recv_group(struct chan *ch, struct chan_iov *kv,
 	struct chan_wakeups wk = { 0 };
 	void *slots[CHAN_BATCH_CHUNK];
 	u32 lens[CHAN_BATCH_CHUNK];
+	__poll_t events = 0;
 	struct iov_iter it;
-	bool room = false;
 	u32 k = 0, ok, i;
+	u64 bytes = 0;
 
 	spin_lock(&ch->rx_lock);
 	spin_lock(&ch->lock);
 	if (!ch->dead && !fatal_signal_pending(current)) {
+		/* rx_lock spins others: at most CHAN_GROUP_BYTES per hold. */
 		while (k < n && k < ch->ring.count &&
 		       chan_ring_peek_len(&ch->ring, k) <=
-		       min(kv[k].len, ch->msg_size))
+		       min(kv[k].len, ch->msg_size) &&
+		       (!k || bytes + chan_ring_peek_len(&ch->ring, k) <=
+			CHAN_GROUP_BYTES)) {
+			bytes += chan_ring_peek_len(&ch->ring, k);
 			k++;
+		}
 	}
 	/* No sender is parked while a slot is kept back: just free it. */
 	if (k && ch->rx_spent)
@@ -280,7 +318,7 @@ static noinline_for_stack u32 recv_group(struct chan *ch, struct chan_iov *kv,
 	for (i = 0; i < ok; i++) {
 		kv[i].len = lens[i];
 		chan_account_rx(ch, lens[i]);
-		room |= chan_refill_slot(ch, slots[i], &wk);
+		events |= chan_refill_slot(ch, slots[i], &wk);
 	}
 	for (i = k; i > ok; i--)
 		chan_ring_push_head(&ch->ring, slots[i - 1], lens[i - 1]);
@@ -290,8 +328,8 @@ static noinline_for_stack u32 recv_group(struct chan *ch, struct chan_iov *kv,
 	spin_unlock(&ch->lock);
 	spin_unlock(&ch->rx_lock);
 	chan_wake_flush(&wk);
-	if (room)
-		chan_notify(ch, EPOLLOUT | EPOLLWRNORM);
+	if (events)
+		chan_notify(ch, events);
 	return ok;
 }
 

@@ -438,8 +438,9 @@ int chan_recv_batch(struct chan *ch, struct chan_iov __user *uvec,
 /* core.c APIs: */
 struct chan *chan_alloc(u32 capacity, u32 msg_size, u32 flags);
 void chan_free(struct chan *ch);
-bool chan_refill_slot(struct chan *ch, void *slot, struct chan_wakeups *wk);
-bool chan_put_slot(struct chan *ch, void *slot, struct chan_wakeups *wk);
+__poll_t chan_refill_slot(struct chan *ch, void *slot,
+			  struct chan_wakeups *wk);
+__poll_t chan_put_slot(struct chan *ch, void *slot, struct chan_wakeups *wk);
 void *chan_take_spent(struct chan *ch);
 void chan_account_rx(struct chan *ch, u32 len);
 u64 chan_received(struct chan *ch, u64 *bytes);

@@ -256,9 +256,11 @@ void *chan_take_spent(struct chan *ch)
  *
  * Context: chan->rx_lock and chan->lock held; chan->lock is dropped and
  * retaken around a move.
- * Return: true if the channel was full and has room now.
+ * Return: what became possible, for chan_notify() once unlocked: EPOLLIN
+ * if a message was moved in, EPOLLOUT if the channel was full and has room
+ * now, else 0.
  */
-bool chan_refill_slot(struct chan *ch, void *slot, struct chan_wakeups *wk)
+__poll_t chan_refill_slot(struct chan *ch, void *slot, struct chan_wakeups *wk)
 {
 	struct chan_waiter *s;
 	bool was_full;
@@ -276,7 +278,7 @@ bool chan_refill_slot(struct chan *ch, void *slot, struct chan_wakeups *wk)
 			chan_publish(ch, s->stage, s->len);
 			s->stage = slot;
 			chan_complete(ch, s, 0, wk);
-			return false;
+			return EPOLLIN | EPOLLRDNORM;
 		}
 		spin_unlock(&ch->lock);
 		chan_pin_memcpy_from(&s->pin, slot, s->len);
@@ -289,11 +291,11 @@ bool chan_refill_slot(struct chan *ch, void *slot, struct chan_wakeups *wk)
 		/* The caller kicks a receiver (chan_kick_receiver()). */
 		chan_publish(ch, slot, s->len);
 		chan_complete(ch, s, 0, wk);
-		return false;
+		return EPOLLIN | EPOLLRDNORM;
 	}
 	was_full = !ch->ring.nr_free;
 	chan_ring_put_slot(&ch->ring, slot);
-	return was_full;
+	return was_full ? EPOLLOUT | EPOLLWRNORM : 0;
 }
 
 /**
@@ -303,19 +305,19 @@ bool chan_refill_slot(struct chan *ch, void *slot, struct chan_wakeups *wk)
  * @wk: collects wake-ups.
  *
  * Context: process context, no channel lock held.
- * Return: true if the channel was full and has room now.
+ * Return: as chan_refill_slot().
  */
-bool chan_put_slot(struct chan *ch, void *slot, struct chan_wakeups *wk)
+__poll_t chan_put_slot(struct chan *ch, void *slot, struct chan_wakeups *wk)
 {
-	bool room;
+	__poll_t events;
 
 	spin_lock(&ch->rx_lock);
 	spin_lock(&ch->lock);
-	room = chan_refill_slot(ch, slot, wk);
+	events = chan_refill_slot(ch, slot, wk);
 	chan_kick_receiver(ch, wk);
 	spin_unlock(&ch->lock);
 	spin_unlock(&ch->rx_lock);
-	return room;
+	return events;
 }
 
 /**
@@ -400,12 +402,16 @@ int chan_kill(struct chan *ch, bool force)
 EXPORT_SYMBOL_IF_KUNIT(chan_kill);
 
 /* Move parked senders' messages into the room a growth made. */
-static void refill_room(struct chan *ch, struct chan_wakeups *wk)
+static __poll_t refill_room(struct chan *ch, struct chan_wakeups *wk)
 {
+	__poll_t events = 0;
+
 	lockdep_assert_held(&ch->rx_lock);
 	lockdep_assert_held(&ch->lock);
 	while (ch->nr_senders && ch->ring.nr_free)
-		chan_refill_slot(ch, chan_ring_get_slot(&ch->ring), wk);
+		events |= chan_refill_slot(ch, chan_ring_get_slot(&ch->ring),
+					   wk);
+	return events;
 }
 
 /**
@@ -431,6 +437,7 @@ int chan_set_capacity(struct chan *ch, u32 capacity)
 	struct chan_wakeups wk = { 0 };
 	struct chan_limits lim;
 	struct chan_resize rs;
+	__poll_t events = 0;
 	bool grew;
 	u64 grow;
 	int ret;
@@ -461,7 +468,7 @@ int chan_set_capacity(struct chan *ch, u32 capacity)
 	else
 		ret = chan_ring_resize_commit(&ch->ring, &rs);
 	if (!ret)
-		refill_room(ch, &wk);
+		events = refill_room(ch, &wk);
 	/*
 	 * Unbuffered now: receivers parked while it was buffered did not pin
 	 * their buffers, so no sender could serve them. They look again (and
@@ -480,7 +487,9 @@ int chan_set_capacity(struct chan *ch, u32 capacity)
 		chan_budget_uncharge(ch->charged + grow - bytes);
 		ch->charged = bytes;
 		if (grew)
-			chan_notify(ch, EPOLLOUT | EPOLLWRNORM);
+			events |= EPOLLOUT | EPOLLWRNORM;
+		if (events)
+			chan_notify(ch, events);
 	}
 out_unlock:
 	mutex_unlock(&ch->resize_mutex);

@@ -235,9 +235,16 @@ static __poll_t chan_poll(struct file *file, struct poll_table_struct *wait)
 	struct chan_file *cf = file->private_data;
 	struct chan *ch = cf->ch;
 
-	/* Before the state is read: see chan_notify(). */
-	if (!READ_ONCE(ch->poll_usage))
+	/*
+	 * Before the state is read: see chan_notify(). Set under rx_lock, so
+	 * that a receive keeping its slot back (ring_take() in xfer.c, which
+	 * holds rx_lock) either sees it or is seen by chan_poll_mask().
+	 */
+	if (!READ_ONCE(ch->poll_usage)) {
+		spin_lock(&ch->rx_lock);
 		WRITE_ONCE(ch->poll_usage, true);
+		spin_unlock(&ch->rx_lock);
+	}
 	poll_wait(file, &ch->poll_wait, wait);
 	return chan_poll_mask(ch, file->f_mode);
 }

@@ -230,7 +230,8 @@ static int pin_segments(struct chan_pin *pin, const struct iov_iter *iter,
 
 /**
  * chan_pin_iter() - pin the first @len bytes of an operation's buffer
- * @pin: filled in; released with chan_pin_release() whatever the result.
+ * @pin: filled in; on success released later with chan_pin_release(), on
+ *	failure released already.
  * @iter: the buffer (user memory, or a kernel page vector); not advanced.
  * @len: bytes to pin.
  * @write: the peer will write the pages (a receive buffer).
@@ -267,6 +268,8 @@ int chan_pin_iter(struct chan_pin *pin, const struct iov_iter *iter,
 	ret = pin_segments(pin, iter, len);
 	if (!ret && pin->len != len)
 		ret = -EFAULT;
+	if (ret)
+		chan_pin_release(pin);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_pin_iter);

@@ -222,16 +222,18 @@ struct chan_waiter *chan_claim_first(struct chan *ch, bool senders)
 EXPORT_SYMBOL_IF_KUNIT(chan_claim_first);
 
 /**
- * chan_unclaim() - give a claimed waiter back, first in line
+ * chan_unclaim() - give a claimed waiter back
  * @ch: the channel.
  * @w: a waiter the caller claimed and could not serve (its own copy
- *	faulted).
- * @wk: collects the owner's wake-up: it may be waiting for the claim to
- *	end, and must look at its timeout and signals again.
+ *	faulted, or it gave up).
+ * @wk: collects the owner's wake-up.
  *
- * On a channel destroyed meanwhile the waiter is completed with ENODEV, a
- * sender on a channel closed meanwhile with EPIPE, as if it had been
- * parked then; a receiver on a closed channel is sent to look again.
+ * The waiter is not put back on its list: while it was claimed the channel
+ * may have changed (a peer of the other kind parked, the capacity changed,
+ * it closed), so its owner looks again, as a kicked waiter does, and parks
+ * again at the head of its list if it has to. A select's claim word is
+ * reopened first. A waiter on a destroyed channel gets ENODEV, a sender on
+ * a closed one EPIPE, as if they had been parked then.
  *
  * Context: chan->lock held.
  */
@@ -239,23 +241,13 @@ void chan_unclaim(struct chan *ch, struct chan_waiter *w,
 		  struct chan_wakeups *wk)
 {
 	lockdep_assert_held(&ch->lock);
-	/*
-	 * Closed or destroyed meanwhile: a sender gets what a parked one got;
-	 * a receiver looks again (it reads end of file, or what is left).
-	 */
-	if (ch->dead || ch->closed) {
-		chan_complete(ch, w, ch->dead ? -ENODEV : w->send ? -EPIPE :
-			      CHAN_RESULT_RETRY, wk);
+	if (ch->dead || (ch->closed && w->send)) {
+		chan_complete(ch, w, ch->dead ? -ENODEV : -EPIPE, wk);
 		return;
 	}
 	if (w->claim)
 		atomic_set(w->claim, 0);
-	w->parked_at = ktime_get();
-	WRITE_ONCE(w->state, CHAN_WAIT_PARKED);
-	list_add(&w->node, wait_list(ch, w));
-	count_parked(ch, w, 1);
-	get_task_struct(w->task);
-	chan_wake_add(wk, w->task);
+	chan_complete(ch, w, CHAN_RESULT_RETRY, wk);
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_unclaim);
 
@@ -300,8 +292,10 @@ EXPORT_SYMBOL_IF_KUNIT(chan_complete);
  */
 bool chan_kick_first(struct chan *ch, bool senders, struct chan_wakeups *wk)
 {
-	struct chan_waiter *w = chan_claim_first(ch, senders);
+	struct chan_waiter *w;
 
+	lockdep_assert_held(&ch->lock);
+	w = chan_claim_first(ch, senders);
 	if (w)
 		chan_complete(ch, w, CHAN_RESULT_RETRY, wk);
 	return w;
@@ -322,6 +316,7 @@ void chan_complete_all(struct chan *ch, bool senders, int result,
 {
 	struct chan_waiter *w;
 
+	lockdep_assert_held(&ch->lock);
 	while ((w = chan_claim_first(ch, senders)))
 		chan_complete(ch, w, result, wk);
 }

@@ -58,19 +58,22 @@ int chan_fault_in(struct iov_iter *iter, size_t len, bool dest, int *faults)
  * park under it, and close takes it.
  *
  * Return: the length; -EMSGSIZE (it stays queued); -EINTR (the task is
- * dying, it stays queued); -EFAULT (the copy faulted, it is back first).
+ * dying, it stays queued); -EFAULT (the copy faulted, it is back first;
+ * *@need is its length, the bytes to fault in).
  */
-static int ring_take(struct chan *ch, struct iov_iter *iter, u32 cap)
+static int ring_take(struct chan *ch, struct iov_iter *iter, u32 cap,
+		     u32 *need)
 	__releases(&ch->lock) __releases(&ch->rx_lock)
 {
 	struct chan_wakeups wk = { 0 };
-	bool room = false;
+	__poll_t events = 0;
 	void *slot;
 	size_t n;
 	u32 len;
 	int ret;
 
 	lockdep_assert_held(&ch->rx_lock);
+	lockdep_assert_held(&ch->lock);
 	len = chan_ring_peek_len(&ch->ring, 0);
 	if (len > cap) {
 		ret = -EMSGSIZE;
@@ -98,7 +101,11 @@ static int ring_take(struct chan *ch, struct iov_iter *iter, u32 cap)
 		ch->rx_held--;
 		chan_account_rx(ch, len);
 		WRITE_ONCE(ch->rx_spent, slot);
-		/* Room appeared if the channel was full: tell pollers. */
+		/*
+		 * Room appeared if the channel was full: tell pollers.
+		 * poll_usage is set under rx_lock (chan_poll() in fops.c),
+		 * so it is seen here or the slot is seen by the poller.
+		 */
 		if (READ_ONCE(ch->poll_usage)) {
 			/*
 			 * Pairs with the poller reading nr_free, then rx_spent,
@@ -106,11 +113,12 @@ static int ring_take(struct chan *ch, struct iov_iter *iter, u32 cap)
 			 * the slot, or this sees the nr_free it saw.
 			 */
 			smp_mb();
-			room = !READ_ONCE(ch->ring.nr_free);
+			if (!READ_ONCE(ch->ring.nr_free))
+				events = EPOLLOUT | EPOLLWRNORM;
 		}
 		spin_unlock(&ch->rx_lock);
-		if (room)
-			chan_notify(ch, EPOLLOUT | EPOLLWRNORM);
+		if (events)
+			chan_notify(ch, events);
 		return len;
 	}
 
@@ -118,11 +126,12 @@ static int ring_take(struct chan *ch, struct iov_iter *iter, u32 cap)
 	ch->rx_held--;
 	if (n == len) {
 		chan_account_rx(ch, len);
-		room = chan_refill_slot(ch, slot, &wk);
+		events = chan_refill_slot(ch, slot, &wk);
 		ret = len;
 	} else {
 		iov_iter_revert(iter, n);
 		chan_ring_push_head(&ch->ring, slot, len);
+		*need = len;
 		ret = -EFAULT;
 	}
 	chan_eof_check(ch, &wk);
@@ -132,8 +141,8 @@ out:
 	spin_unlock(&ch->lock);
 	spin_unlock(&ch->rx_lock);
 	chan_wake_flush(&wk);
-	if (room)
-		chan_notify(ch, EPOLLOUT | EPOLLWRNORM);
+	if (events)
+		chan_notify(ch, events);
 	return ret;
 }
 
@@ -159,6 +168,7 @@ int chan_take_from_sender(struct chan *ch, struct iov_iter *iter, u32 cap,
 	struct chan_waiter *s;
 	size_t n;
 
+	lockdep_assert_held(&ch->lock);
 	for (;;) {
 		s = list_first_entry_or_null(&ch->senders, struct chan_waiter,
 					     node);
@@ -171,6 +181,11 @@ int chan_take_from_sender(struct chan *ch, struct iov_iter *iter, u32 cap,
 		s = chan_claim_first(ch, true);
 		if (!s)
 			return CHAN_NONE;
+		/* The oldest may have been skipped (its select committed). */
+		if (s->len > cap) {
+			chan_unclaim(ch, s, wk);
+			return -EMSGSIZE;
+		}
 		/* A parked sender always has its pages pinned. */
 		if (!WARN_ON_ONCE(!s->pinned))
 			break;
@@ -204,7 +219,8 @@ int chan_take_from_sender(struct chan *ch, struct iov_iter *iter, u32 cap,
  *
  * Copies straight into the receiver's pinned pages, with page faults
  * disabled and no lock held while it is CLAIMED. Receivers whose buffer is
- * too small are completed with EMSGSIZE on the way.
+ * too small are completed with EMSGSIZE on the way, and receivers whose
+ * task is being killed with EINTR (they would not return the message).
  *
  * Context: chan->lock held on entry and on return (dropped around the
  * copy).
@@ -217,16 +233,22 @@ int chan_give_to_receiver(struct chan *ch, struct iov_iter *from, u32 len,
 	struct chan_waiter *r;
 	size_t n;
 
+	lockdep_assert_held(&ch->lock);
 	for (;;) {
 		r = chan_claim_first(ch, false);
 		if (!r)
 			return CHAN_NONE;
-		if (!r->pinned)
+		if (!r->pinned) {
 			chan_complete(ch, r, CHAN_RESULT_RETRY, wk);
-		else if (r->len < len)
+		} else if (r->len < len) {
 			chan_complete(ch, r, -EMSGSIZE, wk);
-		else
+		} else if (fatal_signal_pending(r->task)) {
+			/* Its task is dying: it would not return the message. */
+			ch->stats.interrupted++;
+			chan_complete(ch, r, -EINTR, wk);
+		} else {
 			break;
+		}
 	}
 	spin_unlock(&ch->lock);
 	chan_wake_flush(wk);
@@ -300,7 +322,7 @@ static int fill_and_publish(struct chan *ch, void *slot,
 			    struct iov_iter *from, u32 len)
 {
 	struct chan_wakeups wk = { 0 };
-	bool room = false;
+	__poll_t events = EPOLLIN | EPOLLRDNORM;
 	size_t n;
 	int ret;
 
@@ -318,12 +340,10 @@ static int fill_and_publish(struct chan *ch, void *slot,
 		chan_kick_receiver(ch, &wk);
 	spin_unlock(&ch->lock);
 	if (ret)
-		room = chan_put_slot(ch, slot, &wk);
+		events = chan_put_slot(ch, slot, &wk);
 	chan_wake_flush(&wk);
-	if (!ret)
-		chan_notify(ch, EPOLLIN | EPOLLRDNORM);
-	else if (room)
-		chan_notify(ch, EPOLLOUT | EPOLLWRNORM);
+	if (events)
+		chan_notify(ch, events);
 	return ret;
 }
 
@@ -356,8 +376,12 @@ static int park_and_wait(struct chan *ch, struct chan_waiter *w,
 /* The send of a message staged in the file's slot may not stage again. */
 static void *stage_take(struct chan_file_bufs *bufs)
 {
-	if (!bufs || !bufs->stage || test_and_set_bit_lock(0, &bufs->stage_busy))
+	if (!bufs || test_and_set_bit_lock(0, &bufs->stage_busy))
 		return NULL;
+	if (!bufs->stage) {
+		clear_bit_unlock(0, &bufs->stage_busy);
+		return NULL;
+	}
 	return bufs->stage;
 }
 
@@ -401,7 +425,9 @@ static int send_buffered(struct chan *ch, struct iov_iter *from, u32 len,
 			goto out;
 		}
 		spin_lock(&ch->lock);
-		if (ch->dead || ch->closed || !ch->ring.size) {
+		/* Parked senders go first: they are served under rx_lock. */
+		if (ch->dead || ch->closed || !ch->ring.size ||
+		    ch->nr_senders) {
 			spin_unlock(&ch->lock);
 		} else {
 			slot = chan_ring_get_slot(&ch->ring);
@@ -609,6 +635,7 @@ ssize_t chan_recv(struct chan *ch, struct iov_iter *to_iter,
 	bool counted = false;
 	struct chan_waiter w;
 	int faults = 0;
+	u32 need;
 	int ret;
 
 	chan_waiter_init(&w, false, cap);
@@ -621,9 +648,9 @@ ssize_t chan_recv(struct chan *ch, struct iov_iter *to_iter,
 			break;
 		}
 		if (ch->ring.count) {
-			ret = ring_take(ch, to_iter, cap);
+			ret = ring_take(ch, to_iter, cap, &need);
 			if (ret == -EFAULT) {
-				ret = chan_fault_in(to_iter, cap, true, &faults);
+				ret = chan_fault_in(to_iter, need, true, &faults);
 				if (!ret)
 					continue;
 			}

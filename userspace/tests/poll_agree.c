@@ -466,6 +466,50 @@ out:
 	T_EQ(t_chan_destroy(idx, 0), 0, "destroy chan%d", idx);
 }
 
+/*
+ * EPOLLET: a message that joins the ring when a receive frees a slot of a
+ * full channel (the parked sender's, moved in) is an edge too, and so is
+ * the room it makes for an EPOLLOUT watcher when nobody is parked.
+ */
+static void test_epoll_et_moved_in(void)
+{
+	int idx = t_chan_new(1, MSG, 0), fd, ep;
+	unsigned char buf[MSG], msg[MSG];
+	struct epoll_event e;
+	struct t_op *tx;
+	pid_t ptx;
+
+	if (!T_GE(idx, 0, "create a channel of capacity 1"))
+		return;
+	fd = t_chan_open(idx, O_RDWR | O_NONBLOCK);
+	ep = epoll_create1(0);
+	e = (struct epoll_event){ .events = EPOLLIN | EPOLLOUT | EPOLLET, .data.fd = fd };
+	T_EQ(SYS(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &e)), 0, "EPOLL_CTL_ADD EPOLLIN|EPOLLOUT|EPOLLET");
+	T_EQ(SYS(epoll_wait(ep, &e, 1, 0)), 1, "ET: empty channel: the first report");
+	t_fill(msg, 7, 501);
+	T_EQ(SYS(write(fd, msg, 7)), 7, "fill it");
+	T_EQ(SYS(epoll_wait(ep, &e, 1, 0)), 1, "ET: the write is an edge");
+	T_EQ(SYS(epoll_wait(ep, &e, 1, 0)), 0, "ET: reported once");
+	tx = t_op_new(T_OP_WRITE, idx, O_WRONLY, 9);
+	t_fill(tx->buf, 9, 502);
+	ptx = T_OP_PARK(tx, "waiting_senders", 1);
+	T_EQ(SYS(epoll_wait(ep, &e, 1, 0)), 0, "ET: a sender parking on a full channel is no edge");
+	T_EQ(SYS(read(fd, buf, MSG)), 7, "read the first message");
+	T_CHILD(ptx, T_TIMEOUT_MS, 0, "the parked sender's message moves in, it returns");
+	e.events = 0;
+	T_EQ(SYS(epoll_wait(ep, &e, 1, T_TIMEOUT_MS)), 1,
+	     "ET: the message moved in is an edge");
+	T_EQ(e.events & (EPOLLIN | EPOLLOUT), EPOLLIN, "  ... EPOLLIN only: still full");
+	T_EQ(SYS(read(fd, buf, MSG)), 9, "read it");
+	T_OK(t_verify(buf, 9, 502), "  ... intact");
+	e.events = 0;
+	T_EQ(SYS(epoll_wait(ep, &e, 1, T_TIMEOUT_MS)), 1, "ET: the room it leaves is an edge");
+	T_OK(e.events & EPOLLOUT, "  ... EPOLLOUT (%#x)", e.events);
+	close(ep);
+	close(fd);
+	T_EQ(t_chan_destroy(idx, 0), 0, "destroy chan%d", idx);
+}
+
 int main(void)
 {
 	t_init("poll_agree");
@@ -475,5 +519,6 @@ int main(void)
 	test_destroyed(2);
 	test_destroyed(0);
 	test_epoll_et();
+	test_epoll_et_moved_in();
 	return t_done();
 }
