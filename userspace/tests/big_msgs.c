@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: large messages never allocate (SPEC 7). 64 KiB and 1 MiB
+ * Description: large messages never allocate (README, "How messages move"). 64 KiB and 1 MiB
  * messages, buffered and unbuffered, move in both directions between this
  * process and a child whose memory cgroup has almost no room left
  * (memory.max a few pages above what it uses): a send or receive that

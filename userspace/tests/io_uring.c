@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: io_uring drives the device without worker threads (SPEC
- * 3.9): reads and writes on buffered and unbuffered channels complete
+ * Description: io_uring drives the device without worker threads: reads
+ * and writes on buffered and unbuffered channels complete
  * inline when they can; otherwise they wait armed on poll and a peer's
  * write or read completes them; a parked read can be cancelled; a reader
  * with eight reads in flight against a writer on a buffered channel (one

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: non-blocking operations never wait for another task (SPEC
- * 3.2), even one stalled for good in a page fault of its own buffer. A
+ * Description: non-blocking operations never wait for another task, even
+ * one stalled for good in a page fault of its own buffer. A
  * thread of this test reads from (or writes to) a channel with a buffer
  * whose page is registered with userfaultfd and not served, so it stalls
  * inside the kernel; while it does, on the same channel, poll, O_NONBLOCK

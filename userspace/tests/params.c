@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: the limits the module parameters set are checked (SPEC 1):
+ * Description: the limits the module parameters set are checked:
  * max_msg_size is 1..16 MiB, refused beyond at load and when written at
  * run time (EINVAL, the value unchanged), and a channel of 16 MiB messages
  * works when it is raised that far; load-time parameters that could not

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: poll(2) and the non-blocking operations agree in every
- * state (SPEC 3.7): POLLIN|POLLRDNORM exactly when a non-blocking read
+ * state: POLLIN|POLLRDNORM exactly when a non-blocking read
  * would not block (it returns a message, or 0 at the end of a closed
  * channel), POLLOUT|POLLWRNORM exactly when a non-blocking write would
  * succeed. For each state an O_RDWR|O_NONBLOCK fd is polled (timeout 0),

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: resizing a large, full channel while senders and receivers
- * run (SPEC 3.10, 3.4). A channel of capacity 4096 starts full; two
+ * run. A channel of capacity 4096 starts full; two
  * senders push sequenced messages, two receivers take them, and a third
  * process keeps changing the capacity (between 256 and 8192, through the
  * ioctl and through sysfs) the whole time. Shrinking below what the channel
