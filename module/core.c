@@ -16,8 +16,9 @@
  *   the receive counters. It is held only across a copy that cannot fault
  *   or sleep. Besides receivers, senders take it to park on a full
  *   channel, and close, resize and the end-of-file check take it: so while
- *   a receiver holds it no sender or receiver parks and the channel does
- *   not close.
+ *   a receiver holds it no sender parks, no receiver decides to park (it
+ *   does so under rx_lock and parks before it drops chan->lock) and the
+ *   channel does not close.
  * Lock order: chan_ctl_mutex (control.c) -> chan->resize_mutex ->
  * chan->rx_lock -> chan->lock. Tasks are woken after chan->lock is dropped
  * (struct chan_wakeups; past CHAN_WAKE_BATCH under it, which is safe, only

@@ -54,8 +54,9 @@ int chan_fault_in(struct iov_iter *iter, size_t len, bool dest, int *faults)
  * under rx_lock. That is safe exactly when nothing else has to happen
  * under chan->lock after the copy: no sender parked (to move in), no
  * receiver parked with messages left (to kick), not closed (end of file).
- * None of those can appear while rx_lock is held: senders and receivers
- * park under it, and close takes it.
+ * None of those can appear while rx_lock is held: senders park under it,
+ * a receiver decides to park under it (and parks before it drops
+ * chan->lock), and close takes it.
  *
  * Return: the length; -EMSGSIZE (it stays queued); -EINTR (the task is
  * dying, it stays queued); -EFAULT (the copy faulted, it is back first;
