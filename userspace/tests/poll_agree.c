@@ -305,6 +305,13 @@ static void test_parked_and_resized(void)
 	op = t_op_new(T_OP_READ, idx, O_RDONLY, MSG);
 	pid = T_OP_PARK(op, "waiting_receivers", 1);
 	T_EQ(t_set_capacity(fd, 0), 0, "CHAN_IOC_SET_CAPACITY 1 -> 0 with a receiver parked");
+	/*
+	 * The resize sends the receiver back to park again with its buffer
+	 * pinned; until it has, no write could reach it and poll rightly says
+	 * so. Poll and write are compared once it is parked again.
+	 */
+	T_EQ(t_wait_attr(idx, "waiting_receivers", 1, T_TIMEOUT_MS), 0,
+	     "%s: the receiver parks again (waiting_receivers 1)", st);
 	T_EQ(read_agrees(fd, st, buf), -EAGAIN, "%s: the read gives EAGAIN", st);
 	r = write_agrees(fd, st, msg, 7);
 	if (r != 7) {
