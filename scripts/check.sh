@@ -11,7 +11,9 @@
 # failure. Logs: build/logs/ (VM runs in build/logs/vm-<flavour>/).
 #
 # Environment: KCHAN_FLAVOURS (default "6.1 6.12 debug") limits the kernels,
-# KCHAN_VM_TIMEOUT (default 1500) bounds each VM run in seconds.
+# KCHAN_VM_TIMEOUT (default 1500) bounds each VM run in seconds, and
+# KCHAN_TESTS (test program names, comma-separated; default all) limits the
+# programs each VM runs, for iterating on a few (KUnit still runs).
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -206,6 +208,8 @@ vm_flavour() {
 	local flavour=$1 t=$SECONDS vmdir=$logs/vm-$1 dir=$build/vm-$1
 	local image initrd=$build/vm-$1/initramfs.cpio.gz p f
 	local args=(--mode check --timeout "$vm_timeout")
+
+	[ -z "${KCHAN_TESTS:-}" ] || args+=(--append "kchan.tests=$KCHAN_TESTS")
 
 	printf '%-16s ... ' "vm-$flavour"
 	rm -rf "$vmdir"

@@ -4,8 +4,8 @@
 # /init of the kchan test VM (PID 1, busybox sh). Mounts the pseudo file
 # systems, loads /kchan/chan.ko and acts on kchan.mode= from the kernel
 # command line:
-#   check  KUnit (if /kchan/chan_kunit.ko exists), every /kchan/tests/*,
-#          kmemleak, unload, dmesg
+#   check  KUnit (if /kchan/chan_kunit.ko exists), every /kchan/tests/*
+#          (or those kchan.tests=NAME,NAME names), kmemleak, unload, dmesg
 #   shell  interactive shell on the console
 #   demo   /kchan/demo on the console
 #   bench  /kchan/bench: its stdout (chanbench's report) into the bench
@@ -51,6 +51,7 @@ for arg in $(cat /proc/cmdline); do
 	case $arg in
 	kchan.mode=*) mode=${arg#kchan.mode=} ;;
 	kchan.timeout=*) test_timeout=${arg#kchan.timeout=} ;;
+	kchan.tests=*) only_tests=,${arg#kchan.tests=}, ;;
 	esac
 done
 
@@ -178,6 +179,10 @@ run_tests() {
 	for t in /kchan/tests/*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
 		name=${t##*/}
+		case ${only_tests:-,$name,} in
+		*,"$name",*) ;;
+		*) continue ;;
+		esac
 		say "test $name"
 		mark "test $name start"
 		begin "$name"
