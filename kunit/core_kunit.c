@@ -13,59 +13,22 @@
 #include <linux/uio.h>
 
 #include "chan.h"
+#include "chan_test.h"
 #include "suites.h"
-
-static const struct chan_timeout try_now = { .try = true };
-
-static struct chan *new_chan(struct kunit *test, u32 capacity, u32 msg_size)
-{
-	struct chan *ch = chan_alloc(capacity, msg_size, 0);
-
-	KUNIT_ASSERT_FALSE(test, IS_ERR(ch));
-	return ch;
-}
-
-static int send_buf(struct chan *ch, const void *buf, size_t len)
-{
-	struct kvec kv = { .iov_base = (void *)buf, .iov_len = len };
-	struct iov_iter it;
-
-	iov_iter_kvec(&it, ITER_SOURCE, &kv, 1, len);
-	return chan_send(ch, &it, &try_now, NULL);
-}
-
-static int send_u32(struct chan *ch, u32 v)
-{
-	return send_buf(ch, &v, sizeof(v));
-}
-
-static int recv_buf(struct chan *ch, void *buf, size_t cap)
-{
-	struct kvec kv = { .iov_base = buf, .iov_len = cap };
-	struct iov_iter it;
-
-	iov_iter_kvec(&it, ITER_DEST, &kv, 1, cap);
-	return chan_recv(ch, &it, &try_now, NULL);
-}
-
-static int recv_u32(struct chan *ch, u32 *v)
-{
-	return recv_buf(ch, v, sizeof(*v));
-}
 
 static void core_buffered_fifo_and_try_ops(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 3, sizeof(u32));
+	struct chan *ch = kt_new_chan(test, 3, sizeof(u32));
 	u32 v, i;
 
 	for (i = 0; i < 3; i++)
-		KUNIT_EXPECT_EQ(test, send_u32(ch, i), 0);
-	KUNIT_EXPECT_EQ(test, send_u32(ch, 99), -EAGAIN);
+		KUNIT_EXPECT_EQ(test, kt_send_u32(ch, i), 0);
+	KUNIT_EXPECT_EQ(test, kt_send_u32(ch, 99), -EAGAIN);
 	for (i = 0; i < 3; i++) {
-		KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), (int)sizeof(v));
+		KUNIT_EXPECT_EQ(test, kt_recv_u32(ch, &v), (int)sizeof(v));
 		KUNIT_EXPECT_EQ(test, v, i);
 	}
-	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, kt_recv_u32(ch, &v), -EAGAIN);
 	KUNIT_EXPECT_EQ(test, ch->stats.sent, 3ULL);
 	KUNIT_EXPECT_EQ(test, chan_received(ch, NULL), 3ULL);
 	KUNIT_EXPECT_EQ(test, ch->stats.full, 1ULL);
@@ -77,13 +40,13 @@ static void core_buffered_fifo_and_try_ops(struct kunit *test)
 
 static void core_recv_too_small_keeps_message(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 2, 8);
+	struct chan *ch = kt_new_chan(test, 2, 8);
 	char msg[8] = "abcdefg", buf[8];
 
-	KUNIT_EXPECT_EQ(test, send_buf(ch, msg, 8), 0);
-	KUNIT_EXPECT_EQ(test, recv_buf(ch, buf, 4), -EMSGSIZE);
+	KUNIT_EXPECT_EQ(test, kt_send_buf(ch, msg, 8), 0);
+	KUNIT_EXPECT_EQ(test, kt_recv_buf(ch, buf, 4), -EMSGSIZE);
 	KUNIT_EXPECT_EQ(test, chan_next_len(ch), 8U);
-	KUNIT_EXPECT_EQ(test, recv_buf(ch, buf, 8), 8);
+	KUNIT_EXPECT_EQ(test, kt_recv_buf(ch, buf, 8), 8);
 	KUNIT_EXPECT_EQ(test, memcmp(buf, msg, 8), 0);
 	KUNIT_EXPECT_EQ(test, chan_next_len(ch), 0U);
 	chan_free(ch);
@@ -91,7 +54,7 @@ static void core_recv_too_small_keeps_message(struct kunit *test)
 
 static void core_held_slot_takes_room(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 1, sizeof(u32));
+	struct chan *ch = kt_new_chan(test, 1, sizeof(u32));
 	void *slot;
 	u32 v;
 
@@ -100,41 +63,41 @@ static void core_held_slot_takes_room(struct kunit *test)
 	slot = chan_ring_get_slot(&ch->ring);
 	spin_unlock(&ch->lock);
 	KUNIT_ASSERT_NOT_NULL(test, slot);
-	KUNIT_EXPECT_EQ(test, send_u32(ch, 2), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, kt_send_u32(ch, 2), -EAGAIN);
 	KUNIT_EXPECT_EQ(test, chan_poll_mask(ch, FMODE_WRITE), 0U);
 	KUNIT_EXPECT_EQ(test, chan_set_capacity(ch, 0), -EBUSY);
 	/* ... and not readable: nothing is queued yet. */
-	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, kt_recv_u32(ch, &v), -EAGAIN);
 	spin_lock(&ch->lock);
 	chan_ring_put_slot(&ch->ring, slot);
 	spin_unlock(&ch->lock);
-	KUNIT_EXPECT_EQ(test, send_u32(ch, 2), 0);
+	KUNIT_EXPECT_EQ(test, kt_send_u32(ch, 2), 0);
 	chan_free(ch);
 }
 
 static void core_close_drains_then_reports_eof(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 4, sizeof(u32));
+	struct chan *ch = kt_new_chan(test, 4, sizeof(u32));
 	u32 v;
 
-	send_u32(ch, 7);
+	kt_send_u32(ch, 7);
 	chan_close(ch);
 	chan_close(ch);
-	KUNIT_EXPECT_EQ(test, send_u32(ch, 8), -EPIPE);
-	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), (int)sizeof(v));
+	KUNIT_EXPECT_EQ(test, kt_send_u32(ch, 8), -EPIPE);
+	KUNIT_EXPECT_EQ(test, kt_recv_u32(ch, &v), (int)sizeof(v));
 	KUNIT_EXPECT_EQ(test, v, 7U);
-	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), 0);
-	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), 0);
+	KUNIT_EXPECT_EQ(test, kt_recv_u32(ch, &v), 0);
+	KUNIT_EXPECT_EQ(test, kt_recv_u32(ch, &v), 0);
 	chan_free(ch);
 }
 
 static void core_unbuffered_try_ops_need_a_peer(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 0, sizeof(u32));
+	struct chan *ch = kt_new_chan(test, 0, sizeof(u32));
 	u32 v;
 
-	KUNIT_EXPECT_EQ(test, send_u32(ch, 1), -EAGAIN);
-	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, kt_send_u32(ch, 1), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, kt_recv_u32(ch, &v), -EAGAIN);
 	KUNIT_EXPECT_EQ(test, chan_poll_mask(ch, FMODE_READ | FMODE_WRITE), 0U);
 	KUNIT_EXPECT_EQ(test, ch->stats.sent, 0ULL);
 	chan_free(ch);
@@ -142,20 +105,20 @@ static void core_unbuffered_try_ops_need_a_peer(struct kunit *test)
 
 static void core_kill_fails_everything_with_enodev(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 2, sizeof(u32));
+	struct chan *ch = kt_new_chan(test, 2, sizeof(u32));
 	u32 v;
 
-	send_u32(ch, 1);
+	kt_send_u32(ch, 1);
 	KUNIT_EXPECT_EQ(test, chan_kill(ch, false), 0);
-	KUNIT_EXPECT_EQ(test, send_u32(ch, 2), -ENODEV);
-	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), -ENODEV);
+	KUNIT_EXPECT_EQ(test, kt_send_u32(ch, 2), -ENODEV);
+	KUNIT_EXPECT_EQ(test, kt_recv_u32(ch, &v), -ENODEV);
 	KUNIT_EXPECT_EQ(test, chan_attach(ch, FMODE_READ), -ENODEV);
 	chan_free(ch);
 }
 
 static void core_kill_refuses_while_open(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 2, sizeof(u32));
+	struct chan *ch = kt_new_chan(test, 2, sizeof(u32));
 
 	KUNIT_EXPECT_EQ(test, chan_attach(ch, FMODE_READ), 0);
 	KUNIT_EXPECT_EQ(test, chan_kill(ch, false), -EBUSY);
@@ -166,33 +129,33 @@ static void core_kill_refuses_while_open(struct kunit *test)
 
 static void core_set_capacity_keeps_messages(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 2, sizeof(u32));
+	struct chan *ch = kt_new_chan(test, 2, sizeof(u32));
 	u32 v, i;
 
-	send_u32(ch, 0);
-	send_u32(ch, 1);
+	kt_send_u32(ch, 0);
+	kt_send_u32(ch, 1);
 	KUNIT_EXPECT_EQ(test, chan_set_capacity(ch, U32_MAX), -EINVAL);
 	KUNIT_EXPECT_EQ(test, chan_set_capacity(ch, 1), -EBUSY);
 	KUNIT_EXPECT_EQ(test, chan_set_capacity(ch, 0), -EBUSY);
 	KUNIT_EXPECT_EQ(test, chan_set_capacity(ch, 4), 0);
-	KUNIT_EXPECT_EQ(test, send_u32(ch, 2), 0);
+	KUNIT_EXPECT_EQ(test, kt_send_u32(ch, 2), 0);
 	for (i = 0; i < 3; i++) {
-		KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), (int)sizeof(v));
+		KUNIT_EXPECT_EQ(test, kt_recv_u32(ch, &v), (int)sizeof(v));
 		KUNIT_EXPECT_EQ(test, v, i);
 	}
 	KUNIT_EXPECT_EQ(test, chan_set_capacity(ch, 0), 0);
-	KUNIT_EXPECT_EQ(test, send_u32(ch, 3), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, kt_send_u32(ch, 3), -EAGAIN);
 	chan_free(ch);
 }
 
 static void core_poll_mask_follows_state(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 1, sizeof(u32));
+	struct chan *ch = kt_new_chan(test, 1, sizeof(u32));
 
 	KUNIT_EXPECT_EQ(test, chan_poll_mask(ch, FMODE_READ), 0U);
 	KUNIT_EXPECT_EQ(test, chan_poll_mask(ch, FMODE_WRITE),
 			EPOLLOUT | EPOLLWRNORM);
-	send_u32(ch, 1);
+	kt_send_u32(ch, 1);
 	KUNIT_EXPECT_EQ(test, chan_poll_mask(ch, FMODE_READ),
 			EPOLLIN | EPOLLRDNORM);
 	KUNIT_EXPECT_EQ(test, chan_poll_mask(ch, FMODE_WRITE), 0U);
@@ -245,13 +208,6 @@ struct kunit_suite chan_core_suite = {
  * the test's), then served by the channel as a peer would serve them.
  */
 
-static void park(struct chan *ch, struct chan_waiter *w)
-{
-	spin_lock(&ch->lock);
-	chan_park(ch, w);
-	spin_unlock(&ch->lock);
-}
-
 /* Wake-ups a test collected: the task is the test's own. */
 static void flush(struct chan_wakeups *wk)
 {
@@ -260,17 +216,17 @@ static void flush(struct chan_wakeups *wk)
 
 static void wait_claim_takes_oldest_first(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 0, 8);
+	struct chan *ch = kt_new_chan(test, 0, 8);
 	struct chan_wakeups wk = { 0 };
 	struct chan_waiter a, b;
 
 	chan_waiter_init(&a, false, 8);
 	chan_waiter_init(&b, false, 8);
-	park(ch, &a);
-	park(ch, &b);
+	kt_park(ch, &a);
+	kt_park(ch, &b);
 	KUNIT_EXPECT_EQ(test, ch->nr_receivers, 2U);
 	spin_lock(&ch->lock);
-	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, false), &a);
+	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, false, NULL), &a);
 	KUNIT_EXPECT_EQ(test, a.state, (int)CHAN_WAIT_CLAIMED);
 	KUNIT_EXPECT_EQ(test, ch->nr_receivers, 1U);
 	/* Given back, it is sent to look again, not parked behind b. */
@@ -281,14 +237,14 @@ static void wait_claim_takes_oldest_first(struct kunit *test)
 	chan_waiter_init(&a, false, 8);
 	a.kicked = true;
 	chan_park(ch, &a);
-	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, false), &a);
+	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, false, NULL), &a);
 	chan_complete(ch, &a, 5, &wk);
 	KUNIT_EXPECT_EQ(test, a.state, (int)CHAN_WAIT_DONE);
 	KUNIT_EXPECT_EQ(test, a.result, 5);
 	KUNIT_EXPECT_TRUE(test, chan_kick_first(ch, false, &wk));
 	KUNIT_EXPECT_EQ(test, b.result, CHAN_RESULT_RETRY);
 	KUNIT_EXPECT_FALSE(test, chan_kick_first(ch, false, &wk));
-	KUNIT_EXPECT_NULL(test, chan_claim_first(ch, false));
+	KUNIT_EXPECT_NULL(test, chan_claim_first(ch, false, NULL));
 	spin_unlock(&ch->lock);
 	flush(&wk);
 	chan_free(ch);
@@ -296,7 +252,7 @@ static void wait_claim_takes_oldest_first(struct kunit *test)
 
 static void wait_claim_skips_a_select_that_committed(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 0, 8);
+	struct chan *ch = kt_new_chan(test, 0, 8);
 	struct chan_wakeups wk = { 0 };
 	atomic_t won = ATOMIC_INIT(1), open = ATOMIC_INIT(0);
 	struct chan_waiter a, b;
@@ -305,17 +261,17 @@ static void wait_claim_skips_a_select_that_committed(struct kunit *test)
 	chan_waiter_init(&b, true, 8);
 	a.claim = &won;		/* its select committed another case */
 	b.claim = &open;
-	park(ch, &a);
-	park(ch, &b);
+	kt_park(ch, &a);
+	kt_park(ch, &b);
 	spin_lock(&ch->lock);
-	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, true), &b);
+	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, true, NULL), &b);
 	KUNIT_EXPECT_EQ(test, a.state, (int)CHAN_WAIT_IDLE);
 	KUNIT_EXPECT_TRUE(test, list_empty(&a.node));
 	KUNIT_EXPECT_EQ(test, atomic_read(&open), 1);
 	KUNIT_EXPECT_EQ(test, ch->nr_senders, 0U);
-	/* Giving b back reopens its select's claim word. */
+	/* Given back, b's select starts a new round, its word still taken. */
 	chan_unclaim(ch, &b, &wk);
-	KUNIT_EXPECT_EQ(test, atomic_read(&open), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&open), 1);
 	KUNIT_EXPECT_EQ(test, b.result, CHAN_RESULT_RETRY);
 	KUNIT_EXPECT_EQ(test, ch->nr_senders, 0U);
 	spin_unlock(&ch->lock);
@@ -325,14 +281,14 @@ static void wait_claim_skips_a_select_that_committed(struct kunit *test)
 
 static void wait_unclaim_on_closed_channel_fails_a_sender(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 0, 8);
+	struct chan *ch = kt_new_chan(test, 0, 8);
 	struct chan_wakeups wk = { 0 };
 	struct chan_waiter s;
 
 	chan_waiter_init(&s, true, 8);
-	park(ch, &s);
+	kt_park(ch, &s);
 	spin_lock(&ch->lock);
-	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, true), &s);
+	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, true, NULL), &s);
 	spin_unlock(&ch->lock);
 	chan_close(ch);		/* while claimed: not seen by close */
 	KUNIT_EXPECT_EQ(test, s.state, (int)CHAN_WAIT_CLAIMED);
@@ -346,25 +302,9 @@ static void wait_unclaim_on_closed_channel_fails_a_sender(struct kunit *test)
 	chan_free(ch);
 }
 
-/* Park a sender whose message is in a kernel page, pinned as a bvec. */
-static void park_pinned_sender(struct kunit *test, struct chan *ch,
-			       struct chan_waiter *w, struct bio_vec *bv,
-			       void *buf, u32 len)
-{
-	struct iov_iter it;
-
-	bvec_set_page(bv, virt_to_page(buf), len, offset_in_page(buf));
-	iov_iter_bvec(&it, ITER_SOURCE, bv, 1, len);
-	chan_waiter_init(w, true, len);
-	KUNIT_ASSERT_EQ(test, chan_pin_iter(&w->pin, &it, len, false, NULL,
-					    &try_now), 0);
-	w->pinned = true;
-	park(ch, w);
-}
-
 static void wait_freed_slot_takes_parked_senders_message(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 1, sizeof(u32));
+	struct chan *ch = kt_new_chan(test, 1, sizeof(u32));
 	u32 *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 	struct chan_waiter s1, s2;
 	struct bio_vec bv1, bv2;
@@ -373,22 +313,22 @@ static void wait_freed_slot_takes_parked_senders_message(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	page[0] = 2;
 	page[1] = 3;
-	KUNIT_EXPECT_EQ(test, send_u32(ch, 1), 0);
-	park_pinned_sender(test, ch, &s1, &bv1, &page[0], sizeof(u32));
-	park_pinned_sender(test, ch, &s2, &bv2, &page[1], sizeof(u32));
+	KUNIT_EXPECT_EQ(test, kt_send_u32(ch, 1), 0);
+	kt_park_pinned_sender(test, ch, &s1, &bv1, &page[0], sizeof(u32));
+	kt_park_pinned_sender(test, ch, &s2, &bv2, &page[1], sizeof(u32));
 	/* Each receive frees the slot; the oldest parked message moves in. */
-	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), (int)sizeof(v));
+	KUNIT_EXPECT_EQ(test, kt_recv_u32(ch, &v), (int)sizeof(v));
 	KUNIT_EXPECT_EQ(test, v, 1U);
 	KUNIT_EXPECT_EQ(test, s1.state, (int)CHAN_WAIT_DONE);
 	KUNIT_EXPECT_EQ(test, s1.result, 0);
 	KUNIT_EXPECT_EQ(test, s2.state, (int)CHAN_WAIT_PARKED);
 	KUNIT_EXPECT_EQ(test, ch->ring.count, 1U);
 	/* Room stays taken: a newcomer cannot overtake s2. */
-	KUNIT_EXPECT_EQ(test, send_u32(ch, 9), -EAGAIN);
-	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), (int)sizeof(v));
+	KUNIT_EXPECT_EQ(test, kt_send_u32(ch, 9), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, kt_recv_u32(ch, &v), (int)sizeof(v));
 	KUNIT_EXPECT_EQ(test, v, 2U);
 	KUNIT_EXPECT_EQ(test, s2.result, 0);
-	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), (int)sizeof(v));
+	KUNIT_EXPECT_EQ(test, kt_recv_u32(ch, &v), (int)sizeof(v));
 	KUNIT_EXPECT_EQ(test, v, 3U);
 	KUNIT_EXPECT_EQ(test, ch->stats.sent, 3ULL);
 	chan_pin_release(&s1.pin);
@@ -398,51 +338,35 @@ static void wait_freed_slot_takes_parked_senders_message(struct kunit *test)
 
 static void wait_queued_message_kicks_parked_receiver(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 2, sizeof(u32));
+	struct chan *ch = kt_new_chan(test, 2, sizeof(u32));
 	struct chan_waiter r;
 	u32 v;
 
 	chan_waiter_init(&r, false, sizeof(u32));
-	park(ch, &r);
-	KUNIT_EXPECT_EQ(test, send_u32(ch, 3), 0);
+	kt_park(ch, &r);
+	KUNIT_EXPECT_EQ(test, kt_send_u32(ch, 3), 0);
 	KUNIT_EXPECT_EQ(test, r.result, CHAN_RESULT_RETRY);
 	KUNIT_EXPECT_EQ(test, ch->nr_receivers, 0U);
 	/* The message waits in the ring for the kicked receiver. */
-	KUNIT_EXPECT_EQ(test, recv_u32(ch, &v), (int)sizeof(v));
+	KUNIT_EXPECT_EQ(test, kt_recv_u32(ch, &v), (int)sizeof(v));
 	KUNIT_EXPECT_EQ(test, v, 3U);
 	chan_free(ch);
 }
 
-/* A parked receiver whose buffer is a kernel page, pinned as a bvec. */
-static void park_pinned_receiver(struct kunit *test, struct chan *ch,
-				 struct chan_waiter *w, struct bio_vec *bv,
-				 void *buf, u32 cap)
-{
-	struct iov_iter it;
-
-	bvec_set_page(bv, virt_to_page(buf), cap, offset_in_page(buf));
-	iov_iter_bvec(&it, ITER_DEST, bv, 1, cap);
-	chan_waiter_init(w, false, cap);
-	KUNIT_ASSERT_EQ(test, chan_pin_iter(&w->pin, &it, cap, true, NULL,
-					    &try_now), 0);
-	w->pinned = true;
-	park(ch, w);
-}
-
 static void wait_unbuffered_send_fills_pinned_receiver(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 0, 16);
+	struct chan *ch = kt_new_chan(test, 0, 16);
 	char *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 	struct chan_waiter r, small;
 	struct bio_vec bv, bv2;
 
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	/* The first receiver's buffer is too small for what comes. */
-	park_pinned_receiver(test, ch, &small, &bv2, page + 64, 4);
-	park_pinned_receiver(test, ch, &r, &bv, page, 16);
+	kt_park_pinned_receiver(test, ch, &small, &bv2, page + 64, 4);
+	kt_park_pinned_receiver(test, ch, &r, &bv, page, 16);
 	KUNIT_EXPECT_EQ(test, chan_poll_mask(ch, FMODE_WRITE),
 			EPOLLOUT | EPOLLWRNORM);
-	KUNIT_EXPECT_EQ(test, send_buf(ch, "rendezvous!", 12), 0);
+	KUNIT_EXPECT_EQ(test, kt_send_buf(ch, "rendezvous!", 12), 0);
 	KUNIT_EXPECT_EQ(test, small.result, -EMSGSIZE);
 	KUNIT_EXPECT_EQ(test, r.state, (int)CHAN_WAIT_DONE);
 	KUNIT_EXPECT_EQ(test, r.result, 12);
@@ -456,7 +380,7 @@ static void wait_unbuffered_send_fills_pinned_receiver(struct kunit *test)
 
 static void wait_unbuffered_recv_drains_pinned_sender(struct kunit *test)
 {
-	struct chan *ch = new_chan(test, 0, 16);
+	struct chan *ch = kt_new_chan(test, 0, 16);
 	char *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
 	struct chan_waiter s;
 	struct bio_vec bv;
@@ -464,13 +388,13 @@ static void wait_unbuffered_recv_drains_pinned_sender(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, page);
 	strscpy(page, "from a sender", PAGE_SIZE);
-	park_pinned_sender(test, ch, &s, &bv, page, 14);
+	kt_park_pinned_sender(test, ch, &s, &bv, page, 14);
 	KUNIT_EXPECT_EQ(test, chan_next_len(ch), 14U);
 	KUNIT_EXPECT_EQ(test, chan_poll_mask(ch, FMODE_READ),
 			EPOLLIN | EPOLLRDNORM);
-	KUNIT_EXPECT_EQ(test, recv_buf(ch, buf, 8), -EMSGSIZE);
+	KUNIT_EXPECT_EQ(test, kt_recv_buf(ch, buf, 8), -EMSGSIZE);
 	KUNIT_EXPECT_EQ(test, ch->nr_senders, 1U);
-	KUNIT_EXPECT_EQ(test, recv_buf(ch, buf, sizeof(buf)), 14);
+	KUNIT_EXPECT_EQ(test, kt_recv_buf(ch, buf, sizeof(buf)), 14);
 	KUNIT_EXPECT_STREQ(test, buf, "from a sender");
 	KUNIT_EXPECT_EQ(test, s.state, (int)CHAN_WAIT_DONE);
 	KUNIT_EXPECT_EQ(test, s.result, 0);

@@ -370,6 +370,7 @@ int chan_ring_resize_commit(struct chan_ring *ring, struct chan_resize *rs);
 void chan_ring_resize_finish(struct chan_resize *rs);
 
 /* pin.c APIs: */
+bool chan_pin_needs_spare(u32 msg_size);
 int chan_pin_spare_init(struct chan_pin_spare *spare, u32 msg_size);
 void chan_pin_spare_destroy(struct chan_pin_spare *spare);
 int chan_pin_iter(struct chan_pin *pin, const struct iov_iter *iter,
@@ -381,6 +382,10 @@ size_t chan_pin_copy_from_iter(const struct chan_pin *pin, size_t len,
 size_t chan_pin_copy_to_iter(const struct chan_pin *pin, size_t len,
 			     struct iov_iter *to);
 void chan_pin_memcpy_from(const struct chan_pin *pin, void *dst, size_t len);
+void chan_pin_memcpy_to(const struct chan_pin *pin, const void *src,
+			size_t len);
+void chan_pin_copy(const struct chan_pin *dst, const struct chan_pin *src,
+		   size_t len);
 
 /* wait.c APIs: */
 void chan_waiter_init(struct chan_waiter *w, bool send, u32 len);
@@ -389,7 +394,12 @@ void chan_wake_flush(struct chan_wakeups *wk);
 void chan_notify(struct chan *ch, __poll_t mask);
 void chan_park(struct chan *ch, struct chan_waiter *w);
 void chan_unpark(struct chan *ch, struct chan_waiter *w);
-struct chan_waiter *chan_claim_first(struct chan *ch, bool senders);
+bool chan_waiter_claimable(const struct chan_waiter *w);
+struct chan_waiter *chan_first_claimable(struct chan *ch, bool senders,
+					 const atomic_t *mine);
+u32 chan_count_claimable(struct chan *ch, bool senders);
+struct chan_waiter *chan_claim_first(struct chan *ch, bool senders,
+				     const atomic_t *mine);
 void chan_unclaim(struct chan *ch, struct chan_waiter *w,
 		  struct chan_wakeups *wk);
 void chan_complete(struct chan *ch, struct chan_waiter *w, int result,
@@ -413,6 +423,12 @@ int chan_timeout_init(struct chan_timeout *to, s64 timeout_ns);
 
 /* xfer.c APIs: */
 int chan_fault_in(struct iov_iter *iter, size_t len, bool dest, int *faults);
+struct chan_waiter *chan_claim_sender(struct chan *ch, u32 cap,
+				      const atomic_t *mine,
+				      struct chan_wakeups *wk);
+struct chan_waiter *chan_claim_receiver(struct chan *ch, u32 len,
+					const atomic_t *mine,
+					struct chan_wakeups *wk);
 int chan_take_from_sender(struct chan *ch, struct iov_iter *iter, u32 cap,
 			  struct chan_wakeups *wk);
 int chan_give_to_receiver(struct chan *ch, struct iov_iter *from, u32 len,
@@ -471,8 +487,12 @@ int chan_ids_alloc(struct xarray *ids, void *entry, s32 want, u32 max_ids,
 struct chan *chan_ctl_create_channel(const struct chan_ctl_create *req,
 				     const struct chan_limits *lim);
 
+/* select.c APIs: */
+int chan_select(unsigned int cmd, unsigned long arg);
+
 /* fops.c APIs: */
 extern const struct file_operations chan_fops;
+struct chan *chan_file_chan(struct file *file);
 
 /* args.c APIs: */
 /* The ioctl number without its size bits: what selects the handler. */

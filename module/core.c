@@ -3,7 +3,7 @@
  * The channel object and its life: allocation, the slot and end-of-file
  * rules shared by every path, close, destroy, capacity changes, open-file
  * counts and readiness. The data path is in xfer.c, the waiter protocol in
- * wait.c; this comment describes all three.
+ * wait.c, select in select.c; this comment describes them all.
  *
  * Locking:
  *
@@ -124,6 +124,18 @@
  * may still write into its buffer. A waiter completed with
  * CHAN_RESULT_RETRY looks again and, if it parks again, goes back to the
  * head of its list.
+ *
+ * Selects (select.c) park one waiter per case, all sharing the select's
+ * claim word, each under its own channel's locks, one channel at a time:
+ * no path ever holds two channels' locks. The select pins every case's
+ * buffer before anything can commit, so what the select copies itself
+ * (between those pages and slots or a peer's pinned pages) cannot fault,
+ * and a peer copying from or into its own memory gives the case back if
+ * that memory faults. A peer's claim of a case whose word another
+ * channel's peer won fails and drops that case from the list; a peer that
+ * wins a case and then cannot use it gives it back with the word still
+ * taken, and the select starts a new round. Before it returns, the select
+ * unlinks what is left of its cases, channel by channel.
  *
  * Close completes every parked sender with EPIPE; sends that hold a slot
  * find the channel closed when they queue and fail with EPIPE too, and so
@@ -268,7 +280,7 @@ __poll_t chan_refill_slot(struct chan *ch, void *slot, struct chan_wakeups *wk)
 
 	lockdep_assert_held(&ch->rx_lock);
 	lockdep_assert_held(&ch->lock);
-	while ((s = chan_claim_first(ch, true))) {
+	while ((s = chan_claim_first(ch, true, NULL))) {
 		/* A parked sender has its message staged or its pages pinned. */
 		if (WARN_ON_ONCE(!s->stage && !s->pinned)) {
 			chan_complete(ch, s, CHAN_RESULT_RETRY, wk);
@@ -513,8 +525,7 @@ u32 chan_next_len(struct chan *ch)
 	if (ch->ring.count) {
 		len = chan_ring_peek_len(&ch->ring, 0);
 	} else if (!ch->ring.size) {
-		s = list_first_entry_or_null(&ch->senders, struct chan_waiter,
-					     node);
+		s = chan_first_claimable(ch, true, NULL);
 		len = s ? s->len : 0;
 	}
 	spin_unlock(&ch->lock);
@@ -526,23 +537,23 @@ EXPORT_SYMBOL_IF_KUNIT(chan_next_len);
  * chan_oldest_wait_ms() - how long the longest-parked waiter has waited
  * @ch: the channel.
  *
- * The lists are in order of first parking (a waiter that goes back does
- * so at the head), so only their heads are looked at.
+ * A select's case whose select committed elsewhere does not wait.
  *
  * Return: milliseconds, 0 when nobody is parked.
  */
 s64 chan_oldest_wait_ms(struct chan *ch)
 {
 	ktime_t now = ktime_get(), oldest = now;
+	struct list_head *lists[] = { &ch->senders, &ch->receivers };
 	struct chan_waiter *w;
+	int i;
 
 	spin_lock(&ch->lock);
-	w = list_first_entry_or_null(&ch->senders, struct chan_waiter, node);
-	if (w)
-		oldest = w->since;
-	w = list_first_entry_or_null(&ch->receivers, struct chan_waiter, node);
-	if (w && ktime_before(w->since, oldest))
-		oldest = w->since;
+	for (i = 0; i < ARRAY_SIZE(lists); i++)
+		list_for_each_entry(w, lists[i], node)
+			if (chan_waiter_claimable(w) &&
+			    ktime_before(w->since, oldest))
+				oldest = w->since;
 	spin_unlock(&ch->lock);
 	return ktime_ms_delta(now, oldest);
 }
@@ -629,7 +640,8 @@ __poll_t chan_poll_mask(struct chan *ch, fmode_t mode)
 		goto out;
 	}
 	if (mode & FMODE_READ) {
-		if (ch->ring.count || (!ch->ring.size && ch->nr_senders))
+		if (ch->ring.count ||
+		    (!ch->ring.size && chan_first_claimable(ch, true, NULL)))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (ch->closed)
 			mask |= EPOLLIN | EPOLLRDNORM | EPOLLHUP;
@@ -638,7 +650,8 @@ __poll_t chan_poll_mask(struct chan *ch, fmode_t mode)
 		if (ch->closed)
 			mask |= EPOLLERR;
 		else if (ch->ring.size ? ch->ring.nr_free ||
-			 READ_ONCE(ch->rx_spent) : ch->nr_receivers)
+			 READ_ONCE(ch->rx_spent) :
+			 !!chan_first_claimable(ch, false, NULL))
 			mask |= EPOLLOUT | EPOLLWRNORM;
 	}
 out:

@@ -68,6 +68,19 @@ static void file_timeout(struct kiocb *iocb, s64 timeout_ns,
 	chan_timeout_init(to, timeout_ns);
 }
 
+/**
+ * chan_file_chan() - the channel of a file, if it is a channel's
+ * @file: any file.
+ *
+ * Return: the channel (the file holds a reference on it), or NULL.
+ */
+struct chan *chan_file_chan(struct file *file)
+{
+	struct chan_file *cf = file->private_data;
+
+	return file->f_op == &chan_fops ? cf->ch : NULL;
+}
+
 static ssize_t chan_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct chan_file *cf = iocb->ki_filp->private_data;
@@ -225,6 +238,8 @@ static long chan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioc_batch(file, cmd, arg, true);
 	case CHAN_IOC_NOSIZE(CHAN_IOC_RECV_BATCH):
 		return ioc_batch(file, cmd, arg, false);
+	case CHAN_IOC_NOSIZE(CHAN_IOC_SELECT):
+		return chan_select(cmd, arg);
 	default:
 		return -ENOTTY;
 	}

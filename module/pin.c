@@ -30,6 +30,18 @@
 #define CHAN_PIN_BATCH		16
 
 /**
+ * chan_pin_needs_spare() - may a buffer outgrow a pin's inline vector?
+ * @msg_size: the buffer's largest length.
+ *
+ * Return: true when a buffer of up to @msg_size bytes, at any alignment,
+ * may span more pages than &chan_pin.inline_bv holds.
+ */
+bool chan_pin_needs_spare(u32 msg_size)
+{
+	return DIV_ROUND_UP(msg_size, PAGE_SIZE) + 1 > CHAN_PIN_INLINE;
+}
+
+/**
  * chan_pin_spare_init() - allocate an open file's spare page vector
  * @spare: the spare to set up.
  * @msg_size: the channel's largest message.
@@ -47,7 +59,7 @@ int chan_pin_spare_init(struct chan_pin_spare *spare, u32 msg_size)
 	spare->max = 0;
 	spare->busy = 0;
 	init_waitqueue_head(&spare->wait);
-	if (DIV_ROUND_UP(msg_size, PAGE_SIZE) + 1 <= CHAN_PIN_INLINE)
+	if (!chan_pin_needs_spare(msg_size))
 		return 0;
 	spare->bv = kvmalloc_array(max, sizeof(*spare->bv),
 				   GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
@@ -381,3 +393,63 @@ void chan_pin_memcpy_from(const struct chan_pin *pin, void *dst, size_t len)
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_pin_memcpy_from);
+
+/**
+ * chan_pin_memcpy_to() - copy kernel memory into pinned pages
+ * @pin: the destination.
+ * @src: the source.
+ * @len: bytes to copy, at most @pin->len.
+ *
+ * Cannot fault or sleep.
+ */
+void chan_pin_memcpy_to(const struct chan_pin *pin, const void *src,
+			size_t len)
+{
+	u32 i;
+
+	for (i = 0; len && i < pin->nr; i++) {
+		const struct bio_vec *bv = &pin->bv[i];
+		size_t n = min_t(size_t, len, bv->bv_len);
+
+		memcpy_to_page(bv->bv_page, bv->bv_offset, src, n);
+		src += n;
+		len -= n;
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_pin_memcpy_to);
+
+/**
+ * chan_pin_copy() - copy between two sets of pinned pages
+ * @dst: the destination.
+ * @src: the source.
+ * @len: bytes to copy, at most the length of either.
+ *
+ * Cannot fault or sleep.
+ */
+void chan_pin_copy(const struct chan_pin *dst, const struct chan_pin *src,
+		   size_t len)
+{
+	u32 di = 0, si = 0;
+	size_t doff = 0, soff = 0;
+
+	while (len && di < dst->nr && si < src->nr) {
+		const struct bio_vec *d = &dst->bv[di], *s = &src->bv[si];
+		size_t n = min3(len, (size_t)d->bv_len - doff,
+				(size_t)s->bv_len - soff);
+
+		memcpy_page(d->bv_page, d->bv_offset + doff, s->bv_page,
+			    s->bv_offset + soff, n);
+		len -= n;
+		doff += n;
+		soff += n;
+		if (doff == d->bv_len) {
+			di++;
+			doff = 0;
+		}
+		if (soff == s->bv_len) {
+			si++;
+			soff = 0;
+		}
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_pin_copy);

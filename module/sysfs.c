@@ -35,8 +35,9 @@ CHAN_SHOW(capacity, ch->ring.size)
 CHAN_SHOW(msg_size, ch->msg_size)
 CHAN_SHOW(len, ch->ring.count)
 CHAN_SHOW(closed, ch->closed)
-CHAN_SHOW(waiting_senders, ch->nr_senders)
-CHAN_SHOW(waiting_receivers, ch->nr_receivers)
+/* A select's case whose select committed elsewhere does not wait. */
+CHAN_SHOW(waiting_senders, chan_count_claimable(ch, true))
+CHAN_SHOW(waiting_receivers, chan_count_claimable(ch, false))
 CHAN_SHOW(readers, ch->readers)
 CHAN_SHOW(writers, ch->writers)
 

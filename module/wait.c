@@ -189,9 +189,71 @@ void chan_unpark(struct chan *ch, struct chan_waiter *w)
 EXPORT_SYMBOL_IF_KUNIT(chan_unpark);
 
 /**
+ * chan_waiter_claimable() - may a peer still claim a parked waiter?
+ * @w: a waiter on a wait list.
+ *
+ * False for a select's case whose select committed another case (its
+ * claim word is taken): such a case stays linked until its owner or a
+ * peer unlinks it, and must not count as waiting.
+ *
+ * Context: the channel's lock held.
+ */
+bool chan_waiter_claimable(const struct chan_waiter *w)
+{
+	return !w->claim || !atomic_read(w->claim);
+}
+
+/**
+ * chan_first_claimable() - the oldest parked waiter a peer could claim
+ * @ch: the channel.
+ * @senders: look at &chan.senders, else at &chan.receivers.
+ * @mine: the claim word of the caller's own select, whose cases it must
+ *	not meet, or NULL.
+ *
+ * Context: chan->lock held.
+ * Return: the waiter, left parked, or NULL.
+ */
+struct chan_waiter *chan_first_claimable(struct chan *ch, bool senders,
+					 const atomic_t *mine)
+{
+	struct list_head *list = senders ? &ch->senders : &ch->receivers;
+	struct chan_waiter *w;
+
+	lockdep_assert_held(&ch->lock);
+	list_for_each_entry(w, list, node)
+		if ((!mine || w->claim != mine) && chan_waiter_claimable(w))
+			return w;
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_first_claimable);
+
+/**
+ * chan_count_claimable() - parked waiters a peer could claim
+ * @ch: the channel.
+ * @senders: count &chan.senders, else &chan.receivers.
+ *
+ * Context: chan->lock held.
+ * Return: the count (sysfs waiting_senders and waiting_receivers).
+ */
+u32 chan_count_claimable(struct chan *ch, bool senders)
+{
+	struct list_head *list = senders ? &ch->senders : &ch->receivers;
+	struct chan_waiter *w;
+	u32 n = 0;
+
+	lockdep_assert_held(&ch->lock);
+	list_for_each_entry(w, list, node)
+		n += chan_waiter_claimable(w);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_count_claimable);
+
+/**
  * chan_claim_first() - claim the oldest waiter of a list
  * @ch: the channel.
  * @senders: claim from &chan.senders, else from &chan.receivers.
+ * @mine: the claim word of the caller's own select, whose cases it must
+ *	not meet (they are left parked), or NULL.
  *
  * The waiter comes off the list CLAIMED: the caller now owns it and must
  * either complete it (chan_complete()) or give it back (chan_unclaim()).
@@ -201,14 +263,16 @@ EXPORT_SYMBOL_IF_KUNIT(chan_unpark);
  * Context: chan->lock held.
  * Return: the waiter, or NULL when none can be claimed.
  */
-struct chan_waiter *chan_claim_first(struct chan *ch, bool senders)
+struct chan_waiter *chan_claim_first(struct chan *ch, bool senders,
+				     const atomic_t *mine)
 {
 	struct list_head *list = senders ? &ch->senders : &ch->receivers;
-	struct chan_waiter *w;
+	struct chan_waiter *w, *tmp;
 
 	lockdep_assert_held(&ch->lock);
-	while ((w = list_first_entry_or_null(list, struct chan_waiter,
-					     node))) {
+	list_for_each_entry_safe(w, tmp, list, node) {
+		if (mine && w->claim == mine)
+			continue;
 		unlink_waiter(ch, w);
 		if (w->claim && atomic_cmpxchg(w->claim, 0, 1) != 0) {
 			WRITE_ONCE(w->state, CHAN_WAIT_IDLE);
@@ -231,9 +295,10 @@ EXPORT_SYMBOL_IF_KUNIT(chan_claim_first);
  * The waiter is not put back on its list: while it was claimed the channel
  * may have changed (a peer of the other kind parked, the capacity changed,
  * it closed), so its owner looks again, as a kicked waiter does, and parks
- * again at the head of its list if it has to. A select's claim word is
- * reopened first. A waiter on a destroyed channel gets ENODEV, a sender on
- * a closed one EPIPE, as if they had been parked then.
+ * again at the head of its list if it has to. A select's claim word stays
+ * taken, so that no other case of it commits meanwhile: the select starts
+ * a new round. A waiter on a destroyed channel gets ENODEV, a sender on a
+ * closed one EPIPE, as if they had been parked then.
  *
  * Context: chan->lock held.
  */
@@ -245,8 +310,6 @@ void chan_unclaim(struct chan *ch, struct chan_waiter *w,
 		chan_complete(ch, w, ch->dead ? -ENODEV : -EPIPE, wk);
 		return;
 	}
-	if (w->claim)
-		atomic_set(w->claim, 0);
 	chan_complete(ch, w, CHAN_RESULT_RETRY, wk);
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_unclaim);
@@ -295,7 +358,7 @@ bool chan_kick_first(struct chan *ch, bool senders, struct chan_wakeups *wk)
 	struct chan_waiter *w;
 
 	lockdep_assert_held(&ch->lock);
-	w = chan_claim_first(ch, senders);
+	w = chan_claim_first(ch, senders, NULL);
 	if (w)
 		chan_complete(ch, w, CHAN_RESULT_RETRY, wk);
 	return w;
@@ -317,7 +380,7 @@ void chan_complete_all(struct chan *ch, bool senders, int result,
 	struct chan_waiter *w;
 
 	lockdep_assert_held(&ch->lock);
-	while ((w = chan_claim_first(ch, senders)))
+	while ((w = chan_claim_first(ch, senders, NULL)))
 		chan_complete(ch, w, result, wk);
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_complete_all);

@@ -148,6 +148,89 @@ out:
 }
 
 /**
+ * chan_claim_sender() - unbuffered: claim the oldest parked sender
+ * @ch: the channel.
+ * @cap: room for its message.
+ * @mine: the caller's select claim word, whose own cases are skipped, or
+ *	NULL.
+ * @wk: collects wake-ups.
+ *
+ * Context: chan->lock held.
+ * Return: the sender, CLAIMED, its pages pinned; NULL if none is parked;
+ * ERR_PTR(-EMSGSIZE) if the oldest one's message does not fit @cap (it
+ * stays parked, first; or, if it was looked at just as its select
+ * committed elsewhere, it is sent to look again).
+ */
+struct chan_waiter *chan_claim_sender(struct chan *ch, u32 cap,
+				      const atomic_t *mine,
+				      struct chan_wakeups *wk)
+{
+	struct chan_waiter *s;
+
+	lockdep_assert_held(&ch->lock);
+	for (;;) {
+		s = chan_first_claimable(ch, true, mine);
+		if (!s)
+			return NULL;
+		if (s->len > cap)
+			return ERR_PTR(-EMSGSIZE);
+		s = chan_claim_first(ch, true, mine);
+		if (!s)
+			return NULL;
+		/* The one looked at may have been dropped meanwhile. */
+		if (s->len > cap) {
+			chan_unclaim(ch, s, wk);
+			return ERR_PTR(-EMSGSIZE);
+		}
+		/* A parked sender always has its pages pinned. */
+		if (!WARN_ON_ONCE(!s->pinned))
+			return s;
+		chan_complete(ch, s, CHAN_RESULT_RETRY, wk);
+	}
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_claim_sender);
+
+/**
+ * chan_claim_receiver() - unbuffered: claim the oldest parked receiver
+ *	that can take a message
+ * @ch: the channel.
+ * @len: the message length.
+ * @mine: the caller's select claim word, whose own cases are skipped, or
+ *	NULL.
+ * @wk: collects wake-ups.
+ *
+ * On the way, a receiver whose buffer is too small is completed with
+ * EMSGSIZE, one whose task is being killed with EINTR (it would not return
+ * the message), and one not pinned (parked while the channel was
+ * buffered) is sent to look again.
+ *
+ * Context: chan->lock held.
+ * Return: the receiver, CLAIMED, its pages pinned, or NULL.
+ */
+struct chan_waiter *chan_claim_receiver(struct chan *ch, u32 len,
+					const atomic_t *mine,
+					struct chan_wakeups *wk)
+{
+	struct chan_waiter *r;
+
+	lockdep_assert_held(&ch->lock);
+	while ((r = chan_claim_first(ch, false, mine))) {
+		if (!r->pinned) {
+			chan_complete(ch, r, CHAN_RESULT_RETRY, wk);
+		} else if (r->len < len) {
+			chan_complete(ch, r, -EMSGSIZE, wk);
+		} else if (fatal_signal_pending(r->task)) {
+			ch->stats.interrupted++;
+			chan_complete(ch, r, -EINTR, wk);
+		} else {
+			return r;
+		}
+	}
+	return NULL;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_claim_receiver);
+
+/**
  * chan_take_from_sender() - unbuffered: receive from the oldest parked sender
  * @ch: the channel.
  * @iter: where the message goes.
@@ -170,28 +253,12 @@ int chan_take_from_sender(struct chan *ch, struct iov_iter *iter, u32 cap,
 	size_t n;
 
 	lockdep_assert_held(&ch->lock);
-	for (;;) {
-		s = list_first_entry_or_null(&ch->senders, struct chan_waiter,
-					     node);
-		if (!s)
-			return CHAN_NONE;
-		if (s->len > cap)
-			return -EMSGSIZE;
-		if (fatal_signal_pending(current))
-			return -EINTR;
-		s = chan_claim_first(ch, true);
-		if (!s)
-			return CHAN_NONE;
-		/* The oldest may have been skipped (its select committed). */
-		if (s->len > cap) {
-			chan_unclaim(ch, s, wk);
-			return -EMSGSIZE;
-		}
-		/* A parked sender always has its pages pinned. */
-		if (!WARN_ON_ONCE(!s->pinned))
-			break;
-		chan_complete(ch, s, CHAN_RESULT_RETRY, wk);
-	}
+	if (fatal_signal_pending(current) &&
+	    chan_first_claimable(ch, true, NULL))
+		return -EINTR;
+	s = chan_claim_sender(ch, cap, NULL, wk);
+	if (IS_ERR_OR_NULL(s))
+		return s ? PTR_ERR(s) : CHAN_NONE;
 	spin_unlock(&ch->lock);
 	chan_wake_flush(wk);
 
@@ -235,22 +302,9 @@ int chan_give_to_receiver(struct chan *ch, struct iov_iter *from, u32 len,
 	size_t n;
 
 	lockdep_assert_held(&ch->lock);
-	for (;;) {
-		r = chan_claim_first(ch, false);
-		if (!r)
-			return CHAN_NONE;
-		if (!r->pinned) {
-			chan_complete(ch, r, CHAN_RESULT_RETRY, wk);
-		} else if (r->len < len) {
-			chan_complete(ch, r, -EMSGSIZE, wk);
-		} else if (fatal_signal_pending(r->task)) {
-			/* Its task is dying: it would not return the message. */
-			ch->stats.interrupted++;
-			chan_complete(ch, r, -EINTR, wk);
-		} else {
-			break;
-		}
-	}
+	r = chan_claim_receiver(ch, len, NULL, wk);
+	if (!r)
+		return CHAN_NONE;
 	spin_unlock(&ch->lock);
 	chan_wake_flush(wk);
 

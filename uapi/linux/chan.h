@@ -171,6 +171,64 @@ struct chan_batch {
 
 #define CHAN_BATCH_SIZE_VER0	24
 
+/* Most cases of one CHAN_IOC_SELECT. */
+#define CHAN_SELECT_MAX		64
+
+/* struct chan_select_case.op */
+#define CHAN_OP_SEND		1
+#define CHAN_OP_RECV		2
+
+/**
+ * struct chan_select_case - one case of a select
+ * @fd: a file descriptor of a channel, open for writing (send) or reading
+ *	(receive). The same channel may appear in several cases.
+ * @op: CHAN_OP_SEND or CHAN_OP_RECV.
+ * @buf: user address of the message (send) or of the buffer (receive).
+ * @len: send: the message length, 1..msg_size; receive: the size of the
+ *	buffer, at least 1.
+ * @result: out, for the case that commits only: the number of bytes sent
+ *	or received, 0 for a receive on a closed channel with nothing left,
+ *	-EPIPE for a send on a closed channel.
+ */
+struct chan_select_case {
+	__s32 fd;
+	__u32 op;
+	__u64 buf;
+	__u32 len;
+	__s32 result;
+};
+
+/**
+ * struct chan_select - argument of CHAN_IOC_SELECT, Go's select statement
+ * @cases: user address of an array of @ncases struct chan_select_case.
+ * @ncases: number of cases, 1..CHAN_SELECT_MAX.
+ * @flags: must be zero.
+ * @timeout_ns: CHAN_TIMEOUT_INFINITE, 0 (Go's default: EAGAIN if no case
+ *	is ready) or a relative CLOCK_MONOTONIC timeout (ETIMEDOUT).
+ *
+ * Exactly one case commits, atomically: no message is taken from or
+ * delivered to more than one case, and a select never meets one of its own
+ * cases. Among the cases ready at once one is chosen uniformly at random;
+ * otherwise the caller waits on every channel at once for the first
+ * counterpart, which may itself be a select. The ioctl, issued on any
+ * channel fd, returns the index of the case that committed and writes its
+ * @result. Errors, with nothing committed: EAGAIN, ETIMEDOUT, EINTR (or a
+ * restart), EBADF (an fd that is not a channel, or not open for the case's
+ * direction), EINVAL (ncases, flags, op, a zero len, a timeout), EMSGSIZE
+ * (a send longer than msg_size; or the message a receive case would get
+ * does not fit its buffer, which is reported rather than skipped), EFAULT
+ * (a bad vector or buffer), ENODEV (a channel destroyed), ENOMEM (the
+ * select's own bookkeeping, allocated before anything commits).
+ */
+struct chan_select {
+	__u64 cases;
+	__u32 ncases;
+	__u32 flags;
+	__s64 timeout_ns;
+};
+
+#define CHAN_SELECT_SIZE_VER0	24
+
 /* Control device (/dev/chan-control), each needs CAP_SYS_ADMIN. */
 #define CHAN_CTL_GET_VERSION	_IO(CHAN_IOC_MAGIC, 0x00)
 #define CHAN_CTL_CREATE		_IOWR(CHAN_IOC_MAGIC, 0x01, struct chan_ctl_create)
@@ -185,5 +243,6 @@ struct chan_batch {
 #define CHAN_IOC_SET_CAPACITY	_IOW(CHAN_IOC_MAGIC, 0x15, __u32)
 #define CHAN_IOC_SEND_BATCH	_IOW(CHAN_IOC_MAGIC, 0x16, struct chan_batch)
 #define CHAN_IOC_RECV_BATCH	_IOW(CHAN_IOC_MAGIC, 0x17, struct chan_batch)
+#define CHAN_IOC_SELECT		_IOW(CHAN_IOC_MAGIC, 0x18, struct chan_select)
 
 #endif /* _UAPI_LINUX_CHAN_H */
