@@ -1163,3 +1163,100 @@ void t_mod_require_reload(void)
 		t_skip_all("chan is in use by someone else (refcnt %lld): cannot unload it",
 			   refcnt);
 }
+
+/* ---- CHAN_IOC_SELECT ---- */
+
+void t_sel_case(struct chan_select_case *c, int fd, __u32 op, const void *buf,
+		__u32 len)
+{
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->op = op;
+	c->buf = (__u64)(uintptr_t)buf;
+	c->len = len;
+	c->result = T_SEL_NORESULT;
+}
+
+long t_select(int fd, struct chan_select_case *cases, unsigned int ncases,
+	      long long timeout_ns)
+{
+	struct chan_select s = {
+		.cases = (__u64)(uintptr_t)cases, .ncases = ncases,
+		.timeout_ns = timeout_ns,
+	};
+
+	if (fd < 0)
+		fd = ncases ? cases[0].fd : -1;
+	return SYS(ioctl(fd, CHAN_IOC_SELECT, &s));
+}
+
+static struct t_sel_op *t_cur_sel_op;
+
+static void t_sel_op_handler(int sig)
+{
+	(void)sig;
+	if (t_cur_sel_op)
+		__atomic_add_fetch(&t_cur_sel_op->handled, 1, __ATOMIC_SEQ_CST);
+}
+
+struct t_sel_op *t_sel_op_new(long long timeout_ns)
+{
+	struct t_sel_op *op = t_shared(sizeof(*op));
+
+	op->timeout_ns = timeout_ns;
+	op->ret = LONG_MIN;
+	return op;
+}
+
+int t_sel_op_add(struct t_sel_op *op, int fd, __u32 kind, unsigned int len,
+		 uint32_t id)
+{
+	int i = (int)op->ncases;
+
+	if (i >= CHAN_SELECT_MAX || len > T_SEL_BUF)
+		t_bail("t_sel_op_add: case %d of %u bytes does not fit", i, len);
+	if (kind == CHAN_OP_SEND)
+		t_fill(op->bufs[i], len, id);
+	t_sel_case(&op->cases[i], fd, kind, op->bufs[i], len);
+	op->ncases++;
+	return i;
+}
+
+static int t_sel_op_child(void *arg)
+{
+	struct t_sel_op *op = arg;
+
+	if (op->sig) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = t_sel_op_handler;
+		sa.sa_flags = op->sa_flags;
+		sigemptyset(&sa.sa_mask);
+		t_cur_sel_op = op;
+		sigaction(op->sig, &sa, NULL);
+	}
+	op->t_start = t_now_ns();
+	__atomic_store_n(&op->started, 1, __ATOMIC_SEQ_CST);
+	op->ret = t_select(-1, op->cases, op->ncases, op->timeout_ns);
+	op->t_end = t_now_ns();
+	__atomic_store_n(&op->done, 1, __ATOMIC_SEQ_CST);
+	return 0;
+}
+
+pid_t t_sel_op_start(struct t_sel_op *op)
+{
+	return t_fork(t_sel_op_child, op);
+}
+
+int t_sel_op_wait_handled(struct t_sel_op *op, int n)
+{
+	uint64_t end = t_now_ns() + T_TIMEOUT_NS;
+
+	while (__atomic_load_n(&op->handled, __ATOMIC_SEQ_CST) < n) {
+		if (t_now_ns() > end)
+			return -ETIMEDOUT;
+		t_sleep_ms(1);
+	}
+	return 0;
+}

@@ -208,6 +208,49 @@ pid_t t_op_park_at(const char *file, int line, struct t_op *op,
 	t_op_park_at(__FILE__, __LINE__, (op), (gauge), (want))
 const char *t_op_name(int kind);
 
+/*
+ * CHAN_IOC_SELECT. t_select() issues it on @fd, or on the first case's fd
+ * when @fd < 0: the index of the case that committed, or -errno.
+ * t_sel_case() fills one case, its result set to T_SEL_NORESULT.
+ */
+#define T_SEL_NORESULT	((__s32)0x7eadbeef)
+
+void t_sel_case(struct chan_select_case *c, int fd, __u32 op, const void *buf,
+		__u32 len);
+long t_select(int fd, struct chan_select_case *cases, unsigned int ncases,
+	      long long timeout_ns);
+
+/*
+ * One select run in a child, cases and results in shared memory. The cases
+ * use fds the child inherits; t_sel_op_add() points each at its own buffer
+ * of @bufs.
+ */
+#define T_SEL_BUF 256
+
+struct t_sel_op {
+	/* in */
+	unsigned int ncases;
+	long long timeout_ns;
+	int sig;		/* catch this signal with a counting handler */
+	int sa_flags;		/* of that handler (SA_RESTART or 0) */
+	struct chan_select_case cases[CHAN_SELECT_MAX];
+	/* out */
+	volatile int started;
+	volatile int handled;	/* signals caught */
+	volatile int done;
+	long ret;		/* index or -errno */
+	uint64_t t_start, t_end;
+	unsigned char bufs[CHAN_SELECT_MAX][T_SEL_BUF];
+};
+
+struct t_sel_op *t_sel_op_new(long long timeout_ns);
+/* Add a case; a send case's buffer is filled with t_fill(@id). Its index. */
+int t_sel_op_add(struct t_sel_op *op, int fd, __u32 kind, unsigned int len,
+		 uint32_t id);
+pid_t t_sel_op_start(struct t_sel_op *op);
+/* Wait until @op's handler has run @n times: 0 or -ETIMEDOUT. */
+int t_sel_op_wait_handled(struct t_sel_op *op, int n);
+
 /* Module */
 int t_mod_unload(void);			/* 0 or -errno */
 int t_mod_load(const char *params);	/* 0 or -errno; waits for chan-control */
