@@ -6,8 +6,9 @@
 # Build the gzip'd newc initramfs the kchan VMs boot: static busybox with
 # its applet links, scripts/vm-init.sh as /init, and everything under
 # STAGE_DIR (chan.ko, chan_kunit.ko, tests/, demo, bench, ...) under
-# /kchan/. The /dev/console node the kernel opens before /init runs is
-# written as a raw newc record, so no mknod (and no root) is needed.
+# /kchan/, and the built examples in /kchan/examples/. The /dev/console
+# node the kernel opens before /init runs is written as a raw newc record,
+# so no mknod (and no root) is needed.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -40,6 +41,15 @@ install -m 0755 "$KCHAN_SCRIPTS/vm-init.sh" "$root/init"
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
 cp -a "$stage/." "$root/kchan/"
+# The examples (userspace/build/examples/) under /kchan/examples/, for the
+# test that runs them, unless the stage brings its own.
+if [ ! -e "$root/kchan/examples" ] && [ -d "$KCHAN_TOP/userspace/build/examples" ]; then
+	mkdir -p "$root/kchan/examples"
+	for t in "$KCHAN_TOP"/userspace/build/examples/*; do
+		[ -f "$t" ] && [ -x "$t" ] || continue
+		cp "$t" "$root/kchan/examples/"
+	done
+fi
 
 # One newc record: name, mode (octal), rdev major, rdev minor.
 newc_record() {

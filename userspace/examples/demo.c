@@ -3,7 +3,9 @@
  * The kchan demo: a walk through the main job of the chan module, run as
  * root inside the `make demo` VM with chan.ko loaded. Producers and
  * consumers over a channel, blocking and timeouts, an unbuffered
- * rendezvous, close and drain, all read back from sysfs.
+ * rendezvous, close and drain, all read back from sysfs; then select, with
+ * the two select examples (sieve and mux, found beside the demo in
+ * examples/ or in $KCHAN_EXAMPLES) run with their output indented.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -258,6 +260,45 @@ static void close_and_drain(void)
 	destroy(ch);
 }
 
+/* Run example @cmd (a shell command line), its output indented. */
+static void run_example(const char *dir, const char *cmd)
+{
+	char line[256], path[512];
+	FILE *p;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, cmd);
+	printf("    $ %s\n", cmd);
+	p = popen(path, "r");
+	if (!p)
+		die("popen");
+	while (fgets(line, sizeof(line), p))
+		printf("      %s", line);
+	rc = pclose(p);
+	if (rc)
+		printf("    (%s exited with status %d)\n", cmd, rc);
+}
+
+static void select_examples(void)
+{
+	const char *dir = getenv("KCHAN_EXAMPLES") ?: "/kchan/examples";
+	char sieve[256];
+
+	step("Select: one of several channel operations, atomically, across processes");
+	snprintf(sieve, sizeof(sieve), "%s/sieve", dir);
+	if (access(sieve, X_OK)) {
+		printf("    %s is not here (make -C userspace examples builds it)\n",
+		       sieve);
+		return;
+	}
+	printf("    The concurrent prime sieve: one process per prime, each\n"
+	       "    selecting between its input and a quit channel:\n");
+	run_example(dir, "sieve 12");
+	printf("    A multiplexer serving two producers and a quit channel with one\n"
+	       "    CHAN_IOC_SELECT per message:\n");
+	run_example(dir, "mux 4 3");
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -270,6 +311,7 @@ int main(void)
 	blocking_and_timeouts();
 	rendezvous();
 	close_and_drain();
+	select_examples();
 	printf("\nkchan demo: done\n");
 	return 0;
 }
