@@ -40,6 +40,14 @@ static const char *const kind_names[] = {
 	[WK_PINGPONG]	 = "pingpong",
 	[WK_STREAM]	 = "stream",
 	[WK_UNCONTENDED] = "uncontended",
+	[WK_MUX]	 = "mux",
+};
+
+static const char *const wait_names[] = {
+	[WAIT_PLAIN]	 = "plain",
+	[WAIT_SELECT]	 = "select",
+	[WAIT_EPOLL_ONE] = "epoll",
+	[WAIT_EPOLL_ALL] = "epoll-all",
 };
 
 /* First line of @path, without its newline; "" when unreadable. */
@@ -309,6 +317,9 @@ static void json_measurement(const struct scenario *s, int idx)
 	json_kv_str("unit", bc->unit, true);
 	json_kv_str("kind", kind_names[bc->kind], true);
 	json_kv_str("placement", place_names[bc->place], true);
+	json_kv_str("wait", wait_names[bc->wait], true);
+	if (bc->kind == WK_MUX)
+		printf("\"links\": %u, ", bc->links);
 	printf("\"capacity\": %u, \"effective_capacity\": %u, \"msg_size\": %zu, "
 	       "\"producers\": %u, \"consumers\": %u, \"batch\": %u, ",
 	       bc->capacity, m->eff_capacity, bc->msg_size, bc->producers,

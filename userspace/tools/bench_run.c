@@ -16,6 +16,11 @@
  * order in every run, for every transport alike. A verification run also
  * fills and checks every payload byte and counts each message's arrivals,
  * which must all be exactly one.
+ *
+ * The multiplexing runs (WK_MUX) have one producer that sends message i
+ * on link i % K and one consumer that takes one message at a time from
+ * whichever link has one (a select over K receive cases, or epoll_wait
+ * and read): every link's messages must still arrive in order.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -64,6 +69,8 @@ struct worker {
 	const struct bench_case *bc;
 	const struct link *a;		/* stream/uncontended; ping */
 	const struct link *b;		/* pong */
+	const struct link *links;	/* all of them (WK_MUX: K) */
+	unsigned int nlinks;
 	uint64_t count;
 	uint64_t stride;		/* messages per producer */
 	unsigned int id;
@@ -251,6 +258,17 @@ static void producer(struct worker *w)
 						    strerror(-r));
 			}
 		}
+	} else if (bc->kind == WK_MUX) {
+		/* Round-robin: message seq on link seq % K. */
+		for (seq = 0, k = 0; seq < n; seq++) {
+			msg_fill(buf, size, seq, w->id, w->verify);
+			r = link_send(&w->links[k], buf, size);
+			if (r)
+				worker_fail(w, EXIT_ERROR, "send seq %llu on link %u: %s",
+					    (unsigned long long)seq, k, strerror(-r));
+			if (++k == w->nlinks)
+				k = 0;
+		}
 	} else {
 		for (seq = 0; seq < n; seq++) {
 			msg_fill(buf, size, seq, w->id, w->verify);
@@ -367,6 +385,64 @@ static void consumer(struct worker *w)
 	finish(w, got);
 }
 
+/* One message at a time from whichever of the K links is ready. */
+static void mux_consumer(struct worker *w)
+{
+	uint64_t next[MAX_LINKS], got, t, win;
+	size_t size = w->bc->msg_size;
+	unsigned int i, k = w->nlinks;
+	struct msg_hdr h;
+	struct mux m;
+	ssize_t len;
+	int r;
+
+	for (i = 0; i < k; i++)
+		next[i] = i;
+	r = mux_init(&m, w->links, k, w->bc->wait, size);
+	if (r)
+		worker_fail(w, EXIT_ERROR, "setting up the wait on %u links: %s",
+			    k, strerror(-r));
+	barrier(w);
+	win = w->slot->start_ns;
+	for (got = 0; got < w->count;) {
+		len = mux_recv(&m, &i);
+		if (len < 0)
+			worker_fail(w, EXIT_ERROR, "receive: %s",
+				    strerror((int)-len));
+		msg_check(w, m.bufs + i * size, len, &h);
+		if (h.seq == SEQ_SENTINEL || h.src != 0 || h.seq != next[i])
+			worker_fail(w, EXIT_VERIFY,
+				    "link %u: got seq %llu from %u, expected %llu",
+				    i, (unsigned long long)h.seq, h.src,
+				    (unsigned long long)next[i]);
+		next[i] += k;
+		if (w->verify)
+			__atomic_add_fetch(&shm->seen[h.seq], 1, __ATOMIC_RELAXED);
+		if (++got % HIST_WINDOW == 0) {
+			t = now_ns();
+			hist_record(&w->slot->hist, (t - win) / HIST_WINDOW);
+			win = t;
+		}
+	}
+	finish(w, got);
+}
+
+static int pp_send(const struct worker *w, const struct link *l,
+		   const void *buf, size_t len)
+{
+	if (w->bc->wait == WAIT_SELECT)
+		return link_select_send(l, buf, len);
+	return link_send(l, buf, len);
+}
+
+static ssize_t pp_recv(const struct worker *w, const struct link *l,
+		       void *buf, size_t len)
+{
+	if (w->bc->wait == WAIT_SELECT)
+		return link_select_recv(l, buf, len);
+	return link_recv(l, buf, len);
+}
+
 static void pingpong(struct worker *w, bool initiator)
 {
 	const struct bench_case *bc = w->bc;
@@ -386,12 +462,12 @@ static void pingpong(struct worker *w, bool initiator)
 		if (initiator) {
 			if (!efd)
 				msg_fill(buf, size, i, 0, w->verify);
-			r = link_send(w->a, buf, size);
+			r = pp_send(w, w->a, buf, size);
 			if (r)
 				worker_fail(w, EXIT_ERROR, "ping %llu: %s",
 					    (unsigned long long)i, strerror(-r));
 		}
-		len = link_recv(initiator ? w->b : w->a, rbuf, size);
+		len = pp_recv(w, initiator ? w->b : w->a, rbuf, size);
 		if (len < 0)
 			worker_fail(w, EXIT_ERROR, "receive %llu: %s",
 				    (unsigned long long)i, strerror((int)-len));
@@ -409,7 +485,7 @@ static void pingpong(struct worker *w, bool initiator)
 			hist_record(&w->slot->hist, t1 - t0);
 			t0 = t1;
 		} else {
-			r = link_send(w->b, rbuf, size);
+			r = pp_send(w, w->b, rbuf, size);
 			if (r)
 				worker_fail(w, EXIT_ERROR, "pong %llu: %s",
 					    (unsigned long long)i, strerror(-r));
@@ -496,6 +572,12 @@ static __attribute__((noreturn)) void worker_main(struct worker *w)
 	case WK_UNCONTENDED:
 		uncontended(w);
 		break;
+	case WK_MUX:
+		if (w->id < bc->producers)
+			producer(w);
+		else
+			mux_consumer(w);
+		break;
 	}
 	worker_fail(w, EXIT_ERROR, "unknown work kind");
 }
@@ -523,12 +605,12 @@ enum run_status bench_run(const struct bench_case *bc, uint64_t count,
 			  bool verify, struct run_result *res,
 			  struct hist *hist, char *err, size_t errlen)
 {
-	unsigned int nlinks = bc->kind == WK_PINGPONG ? 2 : 1;
+	unsigned int nlinks;
 	unsigned int nw, i, got, alive, failed_id = MAX_WORKERS;
 	int status[MAX_WORKERS], fds[2], r;
 	enum run_status ret = RUN_OK;
 	bool killed = false, timed_out = false;
-	struct link links[2];
+	struct link links[MAX_LINKS];
 	struct worker w;
 	char why[256] = "";
 	uint64_t start = UINT64_MAX, end = 0, sum;
@@ -539,14 +621,23 @@ enum run_status bench_run(const struct bench_case *bc, uint64_t count,
 	switch (bc->kind) {
 	case WK_PINGPONG:
 		nw = 2;
+		nlinks = 2;
 		break;
 	case WK_STREAM:
 		nw = bc->producers + bc->consumers;
+		nlinks = 1;
+		break;
+	case WK_MUX:
+		nw = 2;
+		nlinks = bc->links;
 		break;
 	default:
 		nw = 1;
+		nlinks = 1;
 	}
 	if (nw > MAX_WORKERS || !bc->producers || !bc->consumers ||
+	    !nlinks || nlinks > MAX_LINKS ||
+	    (bc->kind == WK_MUX && (bc->producers != 1 || bc->consumers != 1)) ||
 	    count % bc->producers || (verify && count > VERIFY_MAX)) {
 		snprintf(err, errlen, "bad run parameters");
 		return RUN_ERROR;
@@ -579,6 +670,17 @@ enum run_status bench_run(const struct bench_case *bc, uint64_t count,
 			goto out_links;
 		}
 	}
+	if (bc->wait == WAIT_SELECT) {
+		r = link_select_probe(&links[0]);
+		if (r) {
+			if (r == -ENOTTY)
+				snprintf(err, errlen, "CHAN_IOC_SELECT gives ENOTTY: this module has no select");
+			else
+				snprintf(err, errlen, "select probe: %s", strerror(-r));
+			ret = r == -ENOTTY ? RUN_UNSUPPORTED : RUN_ERROR;
+			goto out_links;
+		}
+	}
 
 	memset(shm->slot, 0, sizeof(shm->slot));
 	if (verify)
@@ -604,6 +706,8 @@ enum run_status bench_run(const struct bench_case *bc, uint64_t count,
 	w.bc = bc;
 	w.a = &links[0];
 	w.b = &links[nlinks - 1];
+	w.links = links;
+	w.nlinks = nlinks;
 	w.count = count;
 	w.stride = bc->kind == WK_STREAM ? count / bc->producers : count;
 	w.verify = verify;
@@ -715,7 +819,7 @@ enum run_status bench_run(const struct bench_case *bc, uint64_t count,
 		hist_merge(hist, &run_hist);
 	res->ops = count;
 	res->elapsed_ns = end > start ? end - start : 1;
-	if (bc->kind == WK_STREAM) {
+	if (bc->kind == WK_STREAM || bc->kind == WK_MUX) {
 		for (sum = 0, i = bc->producers; i < nw; i++)
 			sum += shm->slot[i].ops;
 		if (sum != count) {

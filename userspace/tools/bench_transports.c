@@ -14,7 +14,10 @@
  *                holds capacity messages; sendmmsg/recvmmsg for batches
  *   eventfd      a counter, no payload: the floor of a wake-up
  *
- * Also here: raising the system limits the peers need (mq sysctls and
+ * Also here: CHAN_IOC_SELECT with one case, and receiving one message
+ * from whichever of several links is ready: a select with a receive case
+ * per channel, or, on any transport, epoll_wait then read; raising the
+ * system limits the peers need (mq sysctls and
  * RLIMIT_MSGQUEUE, the chan module's max_bytes budget) and putting them
  * back, and destroying what was created even when the program is
  * interrupted.
@@ -30,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/sockios.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -61,10 +65,12 @@ int chan_ctl_fd = -1;
 
 /* ---- clean-up registry: must work from a signal handler ---- */
 
-#define MAX_LIVE_CHANS	8
+#define MAX_LIVE_CHANS	(MAX_LINKS + 8)
 #define MAX_KNOBS	4
 
-static volatile int live_chans[MAX_LIVE_CHANS] = { -1, -1, -1, -1, -1, -1, -1, -1 };
+static volatile int live_chans[MAX_LIVE_CHANS] = {
+	[0 ... MAX_LIVE_CHANS - 1] = -1,
+};
 
 struct knob {
 	const char *path;
@@ -812,4 +818,188 @@ int link_recv_batch(const struct link *l, struct batch_buf *b, unsigned int n)
 		return r;
 	}
 	return -EOPNOTSUPP;
+}
+
+/* ---- select, and receiving from any of several links ---- */
+
+static int select_call(int fd, struct chan_select_case *c, unsigned int n,
+		       long long timeout_ns)
+{
+	struct chan_select s = {
+		.cases = (uintptr_t)c,
+		.ncases = n,
+		.timeout_ns = timeout_ns,
+	};
+	int r;
+
+	do {
+		r = ioctl(fd, CHAN_IOC_SELECT, &s);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return -errno;
+	return r < (int)n ? r : -EIO;
+}
+
+int link_select_probe(const struct link *l)
+{
+	struct chan_select_case c = { .op = CHAN_OP_RECV };
+	unsigned char *buf;
+	int r;
+
+	if (l->tr != TR_CHAN)
+		return -EOPNOTSUPP;
+	/* A receive that cannot commit yet: EAGAIN if the ioctl is known. */
+	buf = calloc(1, l->msg_size);
+	if (!buf)
+		return -ENOMEM;
+	c.fd = l->rx;
+	c.buf = (uintptr_t)buf;
+	c.len = (__u32)l->msg_size;
+	r = select_call(l->rx, &c, 1, 0);
+	free(buf);
+	if (r >= 0)
+		return -EIO;	/* the links of a run start empty */
+	return r == -EAGAIN ? 0 : r;
+}
+
+int link_select_send(const struct link *l, const void *buf, size_t len)
+{
+	struct chan_select_case c = {
+		.fd = l->tx,
+		.op = CHAN_OP_SEND,
+		.buf = (uintptr_t)buf,
+		.len = (__u32)len,
+	};
+	int r = select_call(l->tx, &c, 1, CHAN_TIMEOUT_INFINITE);
+
+	if (r < 0)
+		return r;
+	if (c.result < 0)
+		return c.result;
+	return (size_t)c.result == len ? 0 : -EIO;
+}
+
+ssize_t link_select_recv(const struct link *l, void *buf, size_t len)
+{
+	struct chan_select_case c = {
+		.fd = l->rx,
+		.op = CHAN_OP_RECV,
+		.buf = (uintptr_t)buf,
+		.len = (__u32)len,
+	};
+	int r = select_call(l->rx, &c, 1, CHAN_TIMEOUT_INFINITE);
+
+	if (r < 0)
+		return r;
+	if (c.result < 0)
+		return c.result;
+	return c.result ? c.result : -EPIPE;
+}
+
+int mux_init(struct mux *m, const struct link *links, unsigned int n,
+	     enum wait_kind wait, size_t msg_size)
+{
+	struct chan_select_case *c;
+	struct epoll_event ev = { .events = EPOLLIN };
+	unsigned int i;
+
+	memset(m, 0, sizeof(*m));
+	m->wait = wait;
+	m->links = links;
+	m->n = n;
+	m->msg_size = msg_size;
+	m->epfd = -1;
+	if (!n || n > MAX_LINKS)
+		return -EINVAL;
+	m->bufs = aligned_alloc(64, (n * msg_size + 63) / 64 * 64);
+	if (!m->bufs)
+		return -ENOMEM;
+	memset(m->bufs, 0, n * msg_size);
+	switch (wait) {
+	case WAIT_SELECT:
+		/* Built once: the kernel writes only the committed case's result. */
+		c = calloc(n, sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		for (i = 0; i < n; i++) {
+			if (links[i].tr != TR_CHAN)
+				return -EOPNOTSUPP;
+			c[i].fd = links[i].rx;
+			c[i].op = CHAN_OP_RECV;
+			c[i].buf = (uintptr_t)(m->bufs + i * msg_size);
+			c[i].len = (__u32)msg_size;
+		}
+		m->cases = c;
+		return 0;
+	case WAIT_EPOLL_ONE:
+	case WAIT_EPOLL_ALL:
+		if (links[0].tr == TR_MQ || links[0].tr == TR_EVENTFD)
+			return -EOPNOTSUPP;
+		m->events = calloc(n, sizeof(struct epoll_event));
+		if (!m->events)
+			return -ENOMEM;
+		m->epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (m->epfd < 0)
+			return -errno;
+		for (i = 0; i < n; i++) {
+			ev.data.u32 = i;
+			if (epoll_ctl(m->epfd, EPOLL_CTL_ADD, links[i].rx, &ev))
+				return -errno;
+		}
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+ssize_t mux_recv(struct mux *m, unsigned int *idx)
+{
+	struct chan_select_case *c = m->cases;
+	struct epoll_event *ev = m->events;
+	unsigned int i;
+	int r;
+
+	switch (m->wait) {
+	case WAIT_SELECT:
+		r = select_call(m->links[0].rx, c, m->n, CHAN_TIMEOUT_INFINITE);
+		if (r < 0)
+			return r;
+		*idx = (unsigned int)r;
+		if (c[r].result < 0)
+			return c[r].result;
+		return c[r].result ? c[r].result : -EPIPE;
+	case WAIT_EPOLL_ONE:
+		do {
+			r = epoll_wait(m->epfd, ev, 1, -1);
+		} while (r < 0 && errno == EINTR);
+		if (r < 0)
+			return -errno;
+		if (r != 1 || ev[0].data.u32 >= m->n)
+			return -EIO;
+		*idx = ev[0].data.u32;
+		break;
+	case WAIT_EPOLL_ALL:
+		if (m->pos == m->nready) {
+			do {
+				r = epoll_wait(m->epfd, ev, (int)m->n, -1);
+			} while (r < 0 && errno == EINTR);
+			if (r < 0)
+				return -errno;
+			for (i = 0; i < (unsigned int)r; i++) {
+				if (ev[i].data.u32 >= m->n)
+					return -EIO;
+				m->ready[i] = ev[i].data.u32;
+			}
+			m->nready = (unsigned int)r;
+			m->pos = 0;
+			if (!r)
+				return -EIO;
+		}
+		*idx = m->ready[m->pos++];
+		break;
+	default:
+		return -EINVAL;
+	}
+	return link_recv(&m->links[*idx], m->bufs + *idx * m->msg_size,
+			 m->msg_size);
 }

@@ -171,6 +171,14 @@ static void build_scenarios(void)
 		{ "pingpong-1cpu", PLACE_SAME, "both pinned to CPU 0" },
 		{ "pingpong-2cpu", PLACE_SPLIT, "pinned to CPUs 0 and 1" },
 	};
+	static const struct {
+		const char *name;
+		unsigned int k;
+	} fanins[] = {
+		{ "select-fanin-1", 1 },
+		{ "select-fanin-4", 4 },
+		{ "select-fanin-64", 64 },
+	};
 	static const char *const window =
 		"ns per message, over windows of 64 messages at the consumer";
 	struct bench_case *bc;
@@ -246,6 +254,57 @@ static void build_scenarios(void)
 			 NULL, "send+recv");
 	add_case(s, TR_EVENTFD, WK_UNCONTENDED, 64, 64, 1, 1, 1,
 		 "eventfd (no payload)", "send+recv");
+
+	/*
+	 * Select. Fan-in: one producer writes round-robin over K channels
+	 * (or pipes), capacity 64 each; one consumer takes one message at a
+	 * time from whichever is ready, Go's select over K receive cases.
+	 * The baselines do the same over K pipes (and the same channels)
+	 * with epoll_wait for one event and one read; the last row lets
+	 * epoll_wait report every ready pipe and reads one message from
+	 * each, the cheapest way to get there with epoll.
+	 */
+	for (i = 0; i < ARRAY_SIZE(fanins); i++) {
+		unsigned int k = fanins[i].k;
+
+		s = add_scenario(fanins[i].name, RATIO_THROUGHPUT, window,
+				 "Select fan-in over %u link%s: 1 producer writes round-robin, 1 consumer takes one message at a time from any ready one, select vs epoll_wait + read, 64 B, capacity 64 each",
+				 k, k > 1 ? "s" : "");
+		bc = add_case(s, TR_CHAN, WK_MUX, 64, 64, 1, 1, 1,
+			      "chan (select)", "msg");
+		bc->links = k;
+		bc->wait = WAIT_SELECT;
+		bc = add_case(s, TR_PIPE, WK_MUX, 64, 64, 1, 1, 1,
+			      "pipe (epoll_wait + read)", "msg");
+		bc->links = k;
+		bc->wait = WAIT_EPOLL_ONE;
+		if (k > 1) {
+			bc = add_case(s, TR_PIPE, WK_MUX, 64, 64, 1, 1, 1,
+				      "pipe (epoll_wait all + reads)", "msg");
+			bc->links = k;
+			bc->wait = WAIT_EPOLL_ALL;
+		}
+		bc = add_case(s, TR_CHAN, WK_MUX, 64, 64, 1, 1, 1,
+			      "chan (epoll_wait + read)", "msg");
+		bc->links = k;
+		bc->wait = WAIT_EPOLL_ONE;
+	}
+
+	/*
+	 * Select ping-pong: both sides select over unbuffered channels, so
+	 * a select meets a select: A sends in a one-case select on c1 while
+	 * B receives in one, then back on c2.
+	 */
+	s = add_scenario("select-pingpong", RATIO_TIME,
+			 "round-trip time, every round trip",
+			 "Select ping-pong: round trips over two unbuffered channels, every send and receive a one-case select on both sides, vs read/write on them and a pipe, 64 B");
+	s->p50_ratio = true;
+	bc = add_case(s, TR_CHAN, WK_PINGPONG, 0, 64, 1, 1, 1,
+		      "chan (select, capacity 0)", "round trip");
+	bc->wait = WAIT_SELECT;
+	add_case(s, TR_CHAN, WK_PINGPONG, 0, 64, 1, 1, 1,
+		 "chan (read/write, capacity 0)", "round trip");
+	add_case(s, TR_PIPE, WK_PINGPONG, 1, 64, 1, 1, 1, "pipe", "round trip");
 }
 
 /* ---- filters ---- */
@@ -330,15 +389,20 @@ static uint64_t round_up(uint64_t v, uint64_t unit)
 static uint64_t count_unit(const struct bench_case *bc)
 {
 	/* producers (4), the latency window (64) and the batch size (64) */
-	return bc->kind == WK_STREAM ? 256 : 64;
+	return bc->kind == WK_STREAM || bc->kind == WK_MUX ? 256 : 64;
 }
 
 static uint64_t min_count(const struct bench_case *bc)
 {
 	uint64_t n = count_unit(bc);
 
-	/* Streaming runs span at least two fills of the buffer. */
-	if (bc->kind == WK_STREAM && 2ULL * bc->capacity > n)
+	/*
+	 * Streaming runs span at least two fills of the buffer; a
+	 * multiplexing run two fills of one link (all K of them would make a
+	 * select over 64 links take seconds on a debug kernel).
+	 */
+	if ((bc->kind == WK_STREAM || bc->kind == WK_MUX) &&
+	    2ULL * bc->capacity > n)
 		n = round_up(2ULL * bc->capacity, count_unit(bc));
 	return n;
 }
@@ -660,7 +724,7 @@ static void usage(FILE *f)
 		"  --quick           smoke test: 3 runs (unless --runs) of about 50 ms\n"
 		"  --target-ms MS    length of one timed run (default 400, --quick 50)\n"
 		"  --timeout S       a run that takes longer fails (default 120)\n"
-		"  --scenario LIST   comma-separated names or prefixes (stream, batch)\n"
+		"  --scenario LIST   comma-separated names or prefixes (stream, batch, select)\n"
 		"  --transport LIST  comma-separated: chan,pipe,pipe-direct,mq,seqpacket,eventfd\n"
 		"  --json            machine-readable report\n"
 		"  --quiet           no progress on stderr\n"

@@ -7,8 +7,10 @@
  *   bench_run.c         one run: the worker processes, their start
  *                       barrier, shared-memory results, the watchdog
  *   bench_transports.c  the transports (chan, pipes, mq, SEQPACKET,
- *                       eventfd) behind one send/recv interface, system
- *                       tuning and clean-up of what was created
+ *                       eventfd) behind one send/recv interface, receiving
+ *                       from whichever of several links is ready (select
+ *                       or epoll), system tuning and clean-up of what was
+ *                       created
  *   bench_stats.c       clock, log-linear latency histogram, medians
  *   bench_report.c      environment, human table and JSON output
  */
@@ -27,6 +29,7 @@
 #define MAX_RUNS	64	/* --runs */
 #define MAX_WORKERS	5	/* processes of one run: 4 + 1 */
 #define MAX_CASES	8	/* transports of one scenario */
+#define MAX_LINKS	64	/* links of one run: CHAN_SELECT_MAX */
 #define MAX_BATCH	64	/* messages per batch call */
 #define VERIFY_MAX	65536	/* messages a verification run may track */
 #define HIST_WINDOW	64	/* streaming: one latency sample per 64 messages */
@@ -125,6 +128,39 @@ int link_send_batch(const struct link *l, struct batch_buf *b,
 /* Up to @n messages into data[0..n): count received (>= 1) or -errno. */
 int link_recv_batch(const struct link *l, struct batch_buf *b, unsigned int n);
 
+/* How a receiver waits for one of several links, or how it sends/receives. */
+enum wait_kind {
+	WAIT_PLAIN,		/* read/write (one link) */
+	WAIT_SELECT,		/* CHAN_IOC_SELECT: one case per link */
+	WAIT_EPOLL_ONE,		/* epoll_wait for 1 event, read that link */
+	WAIT_EPOLL_ALL,		/* epoll_wait for all, read each ready link once */
+};
+
+/* 0 when @l's transport has CHAN_IOC_SELECT; -ENOTTY, -EOPNOTSUPP if not. */
+int link_select_probe(const struct link *l);
+/* As link_send/link_recv, through a select with the one case. */
+int link_select_send(const struct link *l, const void *buf, size_t len);
+ssize_t link_select_recv(const struct link *l, void *buf, size_t len);
+
+/* A receiver over several links: one message at a time from any ready one. */
+struct mux {
+	enum wait_kind wait;
+	const struct link *links;
+	unsigned int n;
+	size_t msg_size;
+	unsigned char *bufs;		/* n * msg_size: link i receives at i */
+	void *cases;			/* struct chan_select_case[n] */
+	int epfd;
+	void *events;			/* struct epoll_event[n] */
+	unsigned int ready[MAX_LINKS];	/* WAIT_EPOLL_ALL: links left to read */
+	unsigned int nready, pos;
+};
+
+int mux_init(struct mux *m, const struct link *links, unsigned int n,
+	     enum wait_kind wait, size_t msg_size);
+/* One message into bufs + *idx * msg_size: its length, or -errno. */
+ssize_t mux_recv(struct mux *m, unsigned int *idx);
+
 /* Set up in bench_sys_init(): the control device fd, or -1. */
 extern int chan_ctl_fd;
 
@@ -137,6 +173,7 @@ enum work_kind {
 	WK_PINGPONG,		/* round trips over two links */
 	WK_STREAM,		/* producers -> consumers over one link */
 	WK_UNCONTENDED,		/* one process sends and receives */
+	WK_MUX,			/* 1 producer round-robin over links -> 1 consumer taking from any */
 };
 
 enum placement {
@@ -154,6 +191,8 @@ struct bench_case {
 	unsigned int producers;
 	unsigned int consumers;
 	unsigned int batch;	/* messages per call; 1: one per syscall */
+	unsigned int links;	/* WK_MUX: links the consumer waits on */
+	enum wait_kind wait;	/* WK_MUX, WK_PINGPONG: how they wait */
 	enum placement place;
 	const char *label;	/* as reported, e.g. "pipe (round trip)" */
 	const char *unit;	/* "msg", "round trip", "send+recv" */
@@ -226,7 +265,7 @@ struct ratio {
 
 struct scenario {
 	const char *name;
-	char title[160];
+	char title[256];
 	const char *latency;	/* what the percentiles are of, or NULL */
 	enum ratio_kind ratio;
 	bool p50_ratio;		/* also report chan p50 / peer p50 */
