@@ -347,6 +347,163 @@ struct chan_wakeups {
 	struct task_struct *tasks[CHAN_WAKE_BATCH];
 };
 
+/*
+ * The breaker's modes, states and flags. They are the values the breaker
+ * ioctls and sysfs will carry, and move to the uapi header with them.
+ */
+enum {
+	CHAN_BREAKER_DISABLED,
+	CHAN_BREAKER_AUTO,
+	CHAN_BREAKER_FORCED_OPEN,
+	CHAN_BREAKER_METRICS_ONLY,
+};
+
+enum {
+	CHAN_BREAKER_CLOSED,
+	CHAN_BREAKER_OPEN,
+	CHAN_BREAKER_HALF_OPEN,
+};
+
+#define CHAN_BREAKER_F_ADAPTIVE_THRESHOLD	BIT(0)
+
+/* The outcome of a call the breaker admitted. */
+enum chan_brk_outcome {
+	CHAN_BRK_SUCCESS,
+	CHAN_BRK_FAILURE,
+	CHAN_BRK_IGNORED,
+};
+
+#define CHAN_BRK_BUCKETS	10
+
+/**
+ * struct chan_breaker_cfg - a breaker's configuration (see breaker.c)
+ * @mode: CHAN_BREAKER_DISABLED, _AUTO, _FORCED_OPEN or _METRICS_ONLY.
+ * @window_ms: the sliding window, in CHAN_BRK_BUCKETS buckets.
+ * @min_calls: outcomes the window needs before a rate can trip it.
+ * @failure_pct: the failure rate that trips it.
+ * @consecutive_failures: failures in a row that trip it (0: off).
+ * @slow_ms: a success longer than this is slow (0: off).
+ * @slow_pct: the slow-call rate that trips it.
+ * @open_ms: the open period before adaptation.
+ * @open_min_ms: the shortest open period.
+ * @open_max_ms: the longest open period.
+ * @half_open_probes: calls HALF_OPEN admits; that many successes close it.
+ * @half_open_max_ms: a probe without a verdict this long reopens it.
+ * @flags: CHAN_BREAKER_F_ADAPTIVE_THRESHOLD.
+ */
+struct chan_breaker_cfg {
+	u32 mode;
+	u32 window_ms;
+	u32 min_calls;
+	u32 failure_pct;
+	u32 consecutive_failures;
+	u32 slow_ms;
+	u32 slow_pct;
+	u32 open_ms;
+	u32 open_min_ms;
+	u32 open_max_ms;
+	u32 half_open_probes;
+	u32 half_open_max_ms;
+	u32 flags;
+};
+
+/* Outcomes of one bucket of the window. */
+struct chan_brk_bucket {
+	u32 calls;
+	u32 failures;
+	u32 slow;
+};
+
+/**
+ * struct chan_breaker - a circuit breaker (breaker.c; callers serialise)
+ * @cfg: its configuration.
+ * @state: CHAN_BREAKER_CLOSED, _OPEN or _HALF_OPEN.
+ * @generation: bumped by every transition.
+ * @state_since: when the state was entered (ns).
+ * @open_until: OPEN: when it becomes HALF_OPEN (ns).
+ * @half_open_until: HALF_OPEN: the probes' watchdog deadline (ns).
+ * @open_ms: the current open period.
+ * @successes: S, successes since it last entered CLOSED.
+ * @consecutive: failures in a row.
+ * @probes: HALF_OPEN: probe slots taken.
+ * @probes_pending: HALF_OPEN: probes without a verdict.
+ * @probes_ok: HALF_OPEN: probes that succeeded.
+ * @rejected: calls refused, since creation or reset.
+ * @trips: entries into OPEN, since creation or reset.
+ * @r: moving average of the failure rate (1 << 16 is 100%).
+ * @epoch: the bucket number (time / bucket length) of the newest bucket.
+ * @b: the window's buckets, b[epoch % CHAN_BRK_BUCKETS] the newest.
+ */
+struct chan_breaker {
+	struct chan_breaker_cfg cfg;
+	u32 state;
+	u64 generation;
+	u64 state_since;
+	u64 open_until;
+	u64 half_open_until;
+	u32 open_ms;
+	u32 successes;
+	u32 consecutive;
+	u32 probes;
+	u32 probes_pending;
+	u32 probes_ok;
+	u64 rejected;
+	u64 trips;
+	u32 r;
+	u64 epoch;
+	struct chan_brk_bucket b[CHAN_BRK_BUCKETS];
+};
+
+/* What chan_breaker_status() reports. */
+struct chan_breaker_snap {
+	u32 state;
+	u64 generation;
+	u32 calls;
+	u32 failures;
+	u32 slow_calls;
+	u64 rejected;
+	u64 trips;
+	u32 current_open_ms;
+	u64 state_since_ns;
+};
+
+/**
+ * struct chan_tb - a token bucket (ratelimit.c; callers serialise)
+ * @rate: tokens per second, 0 for no limit.
+ * @burst: the most tokens it holds.
+ * @tokens: tokens held, in billionths of a token.
+ * @last: when @tokens was last brought up to date (ns).
+ */
+struct chan_tb {
+	u32 rate;
+	u32 burst;
+	u64 tokens;
+	u64 last;
+};
+
+/* breaker.c APIs: */
+void chan_breaker_cfg_default(struct chan_breaker_cfg *cfg);
+int chan_breaker_cfg_check(const struct chan_breaker_cfg *cfg);
+u32 chan_breaker_open_period(const struct chan_breaker_cfg *cfg,
+			     u32 successes);
+u64 chan_breaker_failure_threshold(const struct chan_breaker *br);
+void chan_breaker_init(struct chan_breaker *br, u64 now);
+void chan_breaker_configure(struct chan_breaker *br,
+			    const struct chan_breaker_cfg *cfg, u64 now);
+void chan_breaker_reset(struct chan_breaker *br, u64 now);
+bool chan_breaker_advance(struct chan_breaker *br, u64 now);
+u64 chan_breaker_next_deadline(const struct chan_breaker *br);
+int chan_breaker_admit(struct chan_breaker *br, u64 now, u64 *ticket);
+int chan_breaker_record(struct chan_breaker *br, u64 ticket,
+			enum chan_brk_outcome outcome, u64 duration_ns, u64 now);
+bool chan_breaker_status(struct chan_breaker *br, u64 now,
+			 struct chan_breaker_snap *st);
+
+/* ratelimit.c APIs: */
+void chan_tb_set(struct chan_tb *tb, u32 rate, u32 burst, u64 now);
+u64 chan_tb_take(struct chan_tb *tb, u64 now);
+u32 chan_tb_tokens(struct chan_tb *tb, u64 now);
+
 /* limits.c APIs: */
 void chan_limits_get(struct chan_limits *lim);
 int chan_budget_charge(u64 bytes, u64 max_bytes);
