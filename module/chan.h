@@ -11,6 +11,7 @@
 #include <linux/bvec.h>
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -242,130 +243,6 @@ struct chan_stats {
 	u64 recv_wait_max_ns;
 };
 
-/**
- * struct chan - one channel, /dev/chan<N>
- * @dev: the device; its release frees the channel.
- * @cdev: the character device; open files hold a reference on @dev.
- * @index: N of /dev/chan<N>.
- * @flags: CHAN_CREATE_F_* flags.
- * @mode: permission bits of the node.
- * @uid: owner of the node, who may also reconfigure the channel.
- * @gid: group of the node.
- * @msg_size: largest message, fixed at creation.
- * @resize_mutex: serialises capacity changes; protects @charged.
- * @charged: bytes charged against the max_bytes budget.
- * @rx_lock: serialises taking messages from the ring with copying them
- *	out, so that one that faults goes back first (core.c); protects the
- *	three members below it. Senders take it to park on a full channel.
- * @rx_held: messages the holder of @rx_lock took and is copying out.
- * @rx_spent: a slot the last receive emptied and kept (room, not on the
- *	free stack; the next pop or a sender finding no free slot takes it).
- * @rx_received: messages received from the ring.
- * @rx_bytes_received: bytes of @rx_received.
- * @lock: protects everything below, and parked waiters.
- * @ring: the slots and the queued messages.
- * @closed: CHAN_IOC_CLOSE (or auto-close) happened.
- * @dead: destroyed; every operation gives ENODEV.
- * @poll_usage: somebody polled once: every change notifies @poll_wait.
- * @senders: parked senders, oldest first.
- * @receivers: parked receivers, oldest first.
- * @nr_senders: length of @senders.
- * @nr_receivers: length of @receivers.
- * @nr_open: open files.
- * @readers: open files with read access.
- * @writers: open files with write access.
- * @had_writer: a writer opened the channel once (auto-close).
- * @stats: counters.
- * @poll_wait: poll/epoll/select waiters, woken after the lock is dropped.
- */
-struct chan {
-	struct device dev;
-	struct cdev cdev;
-	u32 index;
-	u32 flags;
-	umode_t mode;
-	kuid_t uid;
-	kgid_t gid;
-	u32 msg_size;
-	struct mutex resize_mutex; /* serialises resizes, guards charged */
-	u64 charged;
-
-	spinlock_t rx_lock ____cacheline_aligned_in_smp;
-	u32 rx_held;
-	void *rx_spent;
-	u64 rx_received;
-	u64 rx_bytes_received;
-
-	spinlock_t lock ____cacheline_aligned_in_smp;
-	struct chan_ring ring;
-	bool closed;
-	bool dead;
-	bool poll_usage;
-	struct list_head senders;
-	struct list_head receivers;
-	u32 nr_senders;
-	u32 nr_receivers;
-	u32 nr_open;
-	u32 readers;
-	u32 writers;
-	bool had_writer;
-	struct chan_stats stats;
-
-	wait_queue_head_t poll_wait;
-};
-
-/**
- * struct chan_limits - the module parameters
- * @nr_chans: channels created at load.
- * @max_chans: channels that may exist at once.
- * @default_capacity: capacity of the channels created at load.
- * @default_msg_size: message size of the channels created at load.
- * @max_capacity: largest capacity.
- * @max_msg_size: largest message size.
- * @max_bytes: budget of capacity x msg_size over all channels.
- */
-struct chan_limits {
-	u32 nr_chans;
-	u32 max_chans;
-	u32 default_capacity;
-	u32 default_msg_size;
-	u32 max_capacity;
-	u32 max_msg_size;
-	u64 max_bytes;
-};
-
-/* Tasks to wake once a channel lock is dropped (wake_q is not exported). */
-#define CHAN_WAKE_BATCH 8
-
-/**
- * struct chan_wakeups - tasks to wake after unlocking
- * @n: entries in @tasks.
- * @tasks: tasks with a reference held.
- */
-struct chan_wakeups {
-	unsigned int n;
-	struct task_struct *tasks[CHAN_WAKE_BATCH];
-};
-
-/*
- * The breaker's modes, states and flags. They are the values the breaker
- * ioctls and sysfs will carry, and move to the uapi header with them.
- */
-enum {
-	CHAN_BREAKER_DISABLED,
-	CHAN_BREAKER_AUTO,
-	CHAN_BREAKER_FORCED_OPEN,
-	CHAN_BREAKER_METRICS_ONLY,
-};
-
-enum {
-	CHAN_BREAKER_CLOSED,
-	CHAN_BREAKER_OPEN,
-	CHAN_BREAKER_HALF_OPEN,
-};
-
-#define CHAN_BREAKER_F_ADAPTIVE_THRESHOLD	BIT(0)
-
 /* The outcome of a call the breaker admitted. */
 enum chan_brk_outcome {
 	CHAN_BRK_SUCCESS,
@@ -481,6 +358,120 @@ struct chan_tb {
 	u64 last;
 };
 
+/**
+ * struct chan - one channel, /dev/chan<N>
+ * @dev: the device; its release frees the channel.
+ * @cdev: the character device; open files hold a reference on @dev.
+ * @index: N of /dev/chan<N>.
+ * @flags: CHAN_CREATE_F_* flags.
+ * @mode: permission bits of the node.
+ * @uid: owner of the node, who may also reconfigure the channel.
+ * @gid: group of the node.
+ * @msg_size: largest message, fixed at creation.
+ * @resize_mutex: serialises capacity changes; protects @charged.
+ * @charged: bytes charged against the max_bytes budget.
+ * @rx_lock: serialises taking messages from the ring with copying them
+ *	out, so that one that faults goes back first (core.c); protects the
+ *	three members below it. Senders take it to park on a full channel.
+ * @rx_held: messages the holder of @rx_lock took and is copying out.
+ * @rx_spent: a slot the last receive emptied and kept (room, not on the
+ *	free stack; the next pop or a sender finding no free slot takes it).
+ * @rx_received: messages received from the ring.
+ * @rx_bytes_received: bytes of @rx_received.
+ * @lock: protects everything below, and parked waiters.
+ * @ring: the slots and the queued messages.
+ * @closed: CHAN_IOC_CLOSE (or auto-close) happened.
+ * @dead: destroyed; every operation gives ENODEV.
+ * @poll_usage: somebody polled once: every change notifies @poll_wait.
+ * @senders: parked senders, oldest first.
+ * @receivers: parked receivers, oldest first.
+ * @nr_senders: length of @senders.
+ * @nr_receivers: length of @receivers.
+ * @nr_open: open files.
+ * @readers: open files with read access.
+ * @writers: open files with write access.
+ * @had_writer: a writer opened the channel once (auto-close).
+ * @stats: counters.
+ * @poll_wait: poll/epoll/select waiters, woken after the lock is dropped.
+ * @guard_lock: serialises the breaker (guard.c); a leaf lock.
+ * @guarded: the breaker is not DISABLED, read without @guard_lock.
+ * @breaker: the send side's circuit breaker.
+ * @guard_timer: makes the transitions time alone makes when they are due.
+ */
+struct chan {
+	struct device dev;
+	struct cdev cdev;
+	u32 index;
+	u32 flags;
+	umode_t mode;
+	kuid_t uid;
+	kgid_t gid;
+	u32 msg_size;
+	struct mutex resize_mutex; /* serialises resizes, guards charged */
+	u64 charged;
+
+	spinlock_t rx_lock ____cacheline_aligned_in_smp;
+	u32 rx_held;
+	void *rx_spent;
+	u64 rx_received;
+	u64 rx_bytes_received;
+
+	spinlock_t lock ____cacheline_aligned_in_smp;
+	struct chan_ring ring;
+	bool closed;
+	bool dead;
+	bool poll_usage;
+	struct list_head senders;
+	struct list_head receivers;
+	u32 nr_senders;
+	u32 nr_receivers;
+	u32 nr_open;
+	u32 readers;
+	u32 writers;
+	bool had_writer;
+	struct chan_stats stats;
+
+	wait_queue_head_t poll_wait;
+
+	spinlock_t guard_lock;	/* serialises @breaker; a leaf */
+	bool guarded;
+	struct chan_breaker breaker;
+	struct hrtimer guard_timer;
+};
+
+/**
+ * struct chan_limits - the module parameters
+ * @nr_chans: channels created at load.
+ * @max_chans: channels that may exist at once.
+ * @default_capacity: capacity of the channels created at load.
+ * @default_msg_size: message size of the channels created at load.
+ * @max_capacity: largest capacity.
+ * @max_msg_size: largest message size.
+ * @max_bytes: budget of capacity x msg_size over all channels.
+ */
+struct chan_limits {
+	u32 nr_chans;
+	u32 max_chans;
+	u32 default_capacity;
+	u32 default_msg_size;
+	u32 max_capacity;
+	u32 max_msg_size;
+	u64 max_bytes;
+};
+
+/* Tasks to wake once a channel lock is dropped (wake_q is not exported). */
+#define CHAN_WAKE_BATCH 8
+
+/**
+ * struct chan_wakeups - tasks to wake after unlocking
+ * @n: entries in @tasks.
+ * @tasks: tasks with a reference held.
+ */
+struct chan_wakeups {
+	unsigned int n;
+	struct task_struct *tasks[CHAN_WAKE_BATCH];
+};
+
 /* breaker.c APIs: */
 void chan_breaker_cfg_default(struct chan_breaker_cfg *cfg);
 int chan_breaker_cfg_check(const struct chan_breaker_cfg *cfg);
@@ -503,6 +494,23 @@ bool chan_breaker_status(struct chan_breaker *br, u64 now,
 void chan_tb_set(struct chan_tb *tb, u32 rate, u32 burst, u64 now);
 u64 chan_tb_take(struct chan_tb *tb, u64 now);
 u32 chan_tb_tokens(struct chan_tb *tb, u64 now);
+
+/* guard.c APIs: */
+/* A send's passage through the guard: chan_guard_begin() to _end(). */
+struct chan_guard_call {
+	u64 ticket;
+	u64 start;
+	bool tracked;
+};
+
+void chan_guard_init(struct chan *ch);
+void chan_guard_destroy(struct chan *ch);
+int chan_guard_begin(struct chan *ch, struct chan_guard_call *gc);
+void chan_guard_end(struct chan *ch, struct chan_guard_call *gc, long ret);
+bool chan_guard_refuses(struct chan *ch);
+u64 chan_guard_generation(struct chan *ch);
+long chan_guard_ioctl(struct chan *ch, u64 *seen, bool may_configure,
+		      unsigned int cmd, unsigned long arg);
 
 /* limits.c APIs: */
 void chan_limits_get(struct chan_limits *lim);

@@ -125,6 +125,11 @@
  * CHAN_RESULT_RETRY looks again and, if it parks again, goes back to the
  * head of its list.
  *
+ * The send side's circuit breaker (guard.c) has its own spinlock,
+ * chan->guard_lock, a leaf: poll takes it under chan->lock to learn
+ * whether sends are refused, and nothing takes another lock under it. A
+ * send asks the breaker before it takes any channel lock.
+ *
  * Selects (select.c) park one waiter per case, all sharing the select's
  * claim word, each under its own channel's locks, one channel at a time:
  * no path ever holds two channels' locks. The select pins every case's
@@ -649,9 +654,10 @@ __poll_t chan_poll_mask(struct chan *ch, fmode_t mode)
 	if (mode & FMODE_WRITE) {
 		if (ch->closed)
 			mask |= EPOLLERR;
-		else if (ch->ring.size ? ch->ring.nr_free ||
-			 READ_ONCE(ch->rx_spent) :
-			 !!chan_first_claimable(ch, false, NULL))
+		else if ((ch->ring.size ? ch->ring.nr_free ||
+			  READ_ONCE(ch->rx_spent) :
+			  !!chan_first_claimable(ch, false, NULL)) &&
+			 !chan_guard_refuses(ch))
 			mask |= EPOLLOUT | EPOLLWRNORM;
 	}
 out:
@@ -692,6 +698,7 @@ struct chan *chan_alloc(u32 capacity, u32 msg_size, u32 flags)
 	INIT_LIST_HEAD(&ch->senders);
 	INIT_LIST_HEAD(&ch->receivers);
 	init_waitqueue_head(&ch->poll_wait);
+	chan_guard_init(ch);
 	return ch;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_alloc);
@@ -702,6 +709,7 @@ EXPORT_SYMBOL_IF_KUNIT(chan_alloc);
  */
 void chan_free(struct chan *ch)
 {
+	chan_guard_destroy(ch);
 	if (ch->rx_spent)
 		chan_ring_put_slot(&ch->ring, ch->rx_spent);
 	chan_ring_destroy(&ch->ring);

@@ -27,26 +27,46 @@
  * @bufs: what the file lends to one operation at a time: a staging slot
  *	for sends and a spare page vector for pinning big buffers (xfer.c,
  *	pin.c), allocated at open.
+ * @brk_seen: the breaker generation this file last saw (at open, or by
+ *	CHAN_IOC_GET_BREAKER_STATUS): POLLPRI while it differs.
  */
 struct chan_file {
 	struct chan *ch;
 	s64 send_ns;
 	s64 recv_ns;
 	struct chan_file_bufs bufs;
+	u64 brk_seen;
 };
 
-/* A send of the message in @from, after the checks every send path makes. */
+/*
+ * The checks every send path makes first, in this order: the message's
+ * size, a closed channel (EPIPE), then the breaker (ECONNREFUSED).
+ */
+static int send_checks(struct chan *ch, size_t len,
+		       struct chan_guard_call *gc)
+{
+	if (!len)
+		return -EINVAL;
+	if (len > ch->msg_size)
+		return -EMSGSIZE;
+	if (READ_ONCE(ch->closed))
+		return -EPIPE;
+	return chan_guard_begin(ch, gc);
+}
+
+/* A send of the message in @from. */
 static ssize_t do_send(struct chan_file *cf, struct iov_iter *from,
 		       const struct chan_timeout *to)
 {
 	size_t len = iov_iter_count(from);
+	struct chan_guard_call gc;
 	ssize_t ret;
 
-	if (!len)
-		return -EINVAL;
-	if (len > cf->ch->msg_size)
-		return -EMSGSIZE;
+	ret = send_checks(cf->ch, len, &gc);
+	if (ret)
+		return ret;
 	ret = chan_send(cf->ch, from, to, &cf->bufs);
+	chan_guard_end(cf->ch, &gc, ret);
 	return ret ? ret : len;
 }
 
@@ -148,9 +168,20 @@ static long ioc_batch(struct file *file, unsigned int cmd, unsigned long arg,
 	ret = chan_timeout_init(&to, b.timeout_ns);
 	if (ret)
 		return ret;
-	if (send)
-		return chan_send_batch(cf->ch, u64_to_user_ptr(b.vec), b.count,
-				       &to, &cf->bufs);
+	if (send) {
+		struct chan_guard_call gc;
+
+		/* The breaker sees a batch as one call. */
+		if (READ_ONCE(cf->ch->closed))
+			return -EPIPE;
+		ret = chan_guard_begin(cf->ch, &gc);
+		if (ret)
+			return ret;
+		ret = chan_send_batch(cf->ch, u64_to_user_ptr(b.vec), b.count,
+				      &to, &cf->bufs);
+		chan_guard_end(cf->ch, &gc, ret);
+		return ret;
+	}
 	return chan_recv_batch(cf->ch, u64_to_user_ptr(b.vec), b.count, &to,
 			       &cf->bufs);
 }
@@ -240,6 +271,14 @@ static long chan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioc_batch(file, cmd, arg, false);
 	case CHAN_IOC_NOSIZE(CHAN_IOC_SELECT):
 		return chan_select(cmd, arg);
+	case CHAN_IOC_NOSIZE(CHAN_IOC_SET_BREAKER):
+	case CHAN_IOC_NOSIZE(CHAN_IOC_GET_BREAKER):
+	case CHAN_IOC_NOSIZE(CHAN_IOC_GET_BREAKER_STATUS):
+	case CHAN_IOC_NOSIZE(CHAN_IOC_BREAKER_RESET):
+	case CHAN_IOC_NOSIZE(CHAN_IOC_BREAKER_ACQUIRE):
+	case CHAN_IOC_NOSIZE(CHAN_IOC_BREAKER_REPORT):
+		return chan_guard_ioctl(cf->ch, &cf->brk_seen,
+					may_configure(cf->ch), cmd, arg);
 	default:
 		return -ENOTTY;
 	}
@@ -249,6 +288,7 @@ static __poll_t chan_poll(struct file *file, struct poll_table_struct *wait)
 {
 	struct chan_file *cf = file->private_data;
 	struct chan *ch = cf->ch;
+	__poll_t mask;
 
 	/*
 	 * Before the state is read: see chan_notify(). Set under rx_lock, so
@@ -261,7 +301,10 @@ static __poll_t chan_poll(struct file *file, struct poll_table_struct *wait)
 		spin_unlock(&ch->rx_lock);
 	}
 	poll_wait(file, &ch->poll_wait, wait);
-	return chan_poll_mask(ch, file->f_mode);
+	mask = chan_poll_mask(ch, file->f_mode);
+	if (chan_guard_generation(ch) != READ_ONCE(cf->brk_seen))
+		mask |= EPOLLPRI;
+	return mask;
 }
 
 static int chan_open(struct inode *inode, struct file *file)
@@ -286,6 +329,7 @@ static int chan_open(struct inode *inode, struct file *file)
 	cf->ch = ch;
 	cf->send_ns = CHAN_TIMEOUT_INFINITE;
 	cf->recv_ns = CHAN_TIMEOUT_INFINITE;
+	cf->brk_seen = chan_guard_generation(ch);
 	file->private_data = cf;
 	file->f_mode |= FMODE_NOWAIT;
 	return stream_open(inode, file);

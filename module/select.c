@@ -74,7 +74,9 @@
  * @ch: its channel.
  * @own: a page vector of the case's own, allocated only when its buffer
  *	may need more pages than a pin holds inline.
+ * @gc: a send case's passage through its channel's breaker (guard.c).
  * @send: a send case, else a receive case.
+ * @refused: a send case the breaker refused: never ready, never parked.
  * @linked: parked in this round: unlinked before the select returns.
  */
 struct chan_sel_case {
@@ -82,7 +84,9 @@ struct chan_sel_case {
 	struct file *file;
 	struct chan *ch;
 	struct chan_pin_spare *own;
+	struct chan_guard_call gc;
 	bool send;
+	bool refused;
 	bool linked;
 };
 
@@ -92,6 +96,8 @@ struct chan_sel_case {
  * @n: number of cases.
  * @order: the order cases are tried and parked in, shuffled each round.
  * @uc: the cases as the caller gave them.
+ * @won: the case that committed, or -1.
+ * @won_result: its result.
  * @c: the cases.
  *
  * One allocation, sized for @n: the header, @c, then @uc and @order.
@@ -99,6 +105,8 @@ struct chan_sel_case {
 struct chan_sel {
 	atomic_t claim;
 	u32 n;
+	int won;
+	int won_result;
 	u8 *order;
 	struct chan_select_case *uc;
 	struct chan_sel_case c[];
@@ -130,6 +138,7 @@ static struct chan_sel *sel_alloc(u32 n, void *stack)
 			return NULL;
 	}
 	sel->n = n;
+	sel->won = -1;
 	sel->uc = (struct chan_select_case *)&sel->c[n];
 	sel->order = (u8 *)&sel->uc[n];
 	return sel;
@@ -403,6 +412,8 @@ static int try_case(struct chan_sel *sel, u32 i, bool park)
 {
 	struct chan_sel_case *c = &sel->c[i];
 
+	if (c->refused)
+		return CHAN_NONE;	/* Go's nil channel */
 	return c->send ? try_send(sel, c, park) : try_recv(sel, c, park);
 }
 
@@ -537,6 +548,9 @@ static void sel_release(struct chan_sel *sel, void *stack)
 	for (i = 0; i < sel->n; i++) {
 		struct chan_sel_case *c = &sel->c[i];
 
+		/* Only the committed send is an outcome; the rest give back. */
+		chan_guard_end(c->ch, &c->gc, (int)i == sel->won ?
+			       sel->won_result : -ECANCELED);
 		if (c->w.pinned)
 			chan_pin_release(&c->w.pin);
 		if (c->own) {
@@ -574,6 +588,13 @@ static int sel_prepare(struct chan_sel *sel, u32 i)
 		return -ENODEV;
 	if (c->send && uc->len > c->ch->msg_size)
 		return -EMSGSIZE;
+	/*
+	 * A send case the breaker refuses is never ready, like a nil channel
+	 * in Go; one it admits holds its admission (a half-open probe slot)
+	 * until the select ends, and only a committed send is an outcome.
+	 */
+	if (c->send && chan_guard_begin(c->ch, &c->gc))
+		c->refused = true;
 	chan_waiter_init(&c->w, c->send,
 			 min_t(u32, uc->len, c->ch->msg_size));
 	c->w.claim = &sel->claim;
@@ -638,6 +659,10 @@ static noinline_for_stack int sel_run(struct chan_sel *sel,
 	} while (ret >= 0 && result == CHAN_RESULT_RETRY);
 	if (ret >= 0 && result < 0 && result != -EPIPE)
 		return result;	/* won with an error: nothing moved */
+	if (ret >= 0) {
+		sel->won = ret;
+		sel->won_result = result;
+	}
 	if (ret >= 0 && put_user(result, &ucases[ret].result))
 		return -EFAULT;
 	return ret;

@@ -229,6 +229,122 @@ struct chan_select {
 
 #define CHAN_SELECT_SIZE_VER0	24
 
+/* struct chan_breaker_config.mode */
+#define CHAN_BREAKER_DISABLED		0	/* admits everything, counts nothing */
+#define CHAN_BREAKER_AUTO		1	/* the state machine */
+#define CHAN_BREAKER_FORCED_OPEN	2	/* refuses every send */
+#define CHAN_BREAKER_METRICS_ONLY	3	/* counts, never refuses */
+
+/* struct chan_breaker_status.state */
+#define CHAN_BREAKER_CLOSED		0
+#define CHAN_BREAKER_OPEN		1
+#define CHAN_BREAKER_HALF_OPEN		2
+
+/* struct chan_breaker_config.flags */
+#define CHAN_BREAKER_F_ADAPTIVE_THRESHOLD	0x1U
+
+/**
+ * struct chan_breaker_config - argument of CHAN_IOC_SET_BREAKER/GET_BREAKER
+ * @mode: CHAN_BREAKER_DISABLED (default), _AUTO, _FORCED_OPEN or
+ *	_METRICS_ONLY.
+ * @window_ms: the sliding window of outcomes, >= 10 (default 10000), kept
+ *	in 10 buckets.
+ * @min_calls: outcomes the window must hold before a rate trips the
+ *	breaker, >= 1 (default 10).
+ * @failure_pct: the failure rate that trips it, 1..100 (default 50).
+ * @consecutive_failures: failures in a row that trip it (default 0: off).
+ * @slow_ms: a successful send that waited longer is slow (default 0: off).
+ * @slow_pct: the rate of slow sends that trips it, 1..100 (default 100).
+ * @open_ms: the open period before adaptation (default 5000).
+ * @open_min_ms: the shortest open period (default 1000).
+ * @open_max_ms: the longest open period (default 60000); open_min_ms <=
+ *	open_ms <= open_max_ms.
+ * @half_open_probes: sends HALF_OPEN admits, >= 1 (default 3).
+ * @half_open_max_ms: a probe without a verdict this long after HALF_OPEN
+ *	began opens the breaker again (default 10000).
+ * @flags: CHAN_BREAKER_F_ADAPTIVE_THRESHOLD.
+ * @reserved: must be zero.
+ *
+ * Every time is in ms and must be > 0. CHAN_IOC_SET_BREAKER needs the
+ * channel's owner or CAP_SYS_ADMIN and restarts the breaker CLOSED (OPEN
+ * for FORCED_OPEN) in a new generation; EINVAL for a value out of range.
+ */
+struct chan_breaker_config {
+	__u32 mode;
+	__u32 window_ms;
+	__u32 min_calls;
+	__u32 failure_pct;
+	__u32 consecutive_failures;
+	__u32 slow_ms;
+	__u32 slow_pct;
+	__u32 open_ms;
+	__u32 open_min_ms;
+	__u32 open_max_ms;
+	__u32 half_open_probes;
+	__u32 half_open_max_ms;
+	__u32 flags;
+	__u32 reserved;
+};
+
+#define CHAN_BREAKER_CONFIG_SIZE_VER0	56
+
+/**
+ * struct chan_breaker_status - argument of CHAN_IOC_GET_BREAKER_STATUS
+ * @state: CHAN_BREAKER_CLOSED, _OPEN or _HALF_OPEN, as of the call (an
+ *	open period that ended shows as HALF_OPEN even with no traffic).
+ * @reserved: zero.
+ * @generation: bumped by every transition and reset.
+ * @calls: outcomes in the current window.
+ * @failures: failed sends in the current window.
+ * @slow_calls: slow sends in the current window.
+ * @rejected: sends refused with ECONNREFUSED, since creation or reset.
+ * @trips: times the breaker opened, since creation or reset.
+ * @current_open_ms: the open period now in force.
+ * @reserved2: zero.
+ * @state_since_ns: when the state began (CLOCK_MONOTONIC).
+ */
+struct chan_breaker_status {
+	__u32 state;
+	__u32 reserved;
+	__u64 generation;
+	__u64 calls;
+	__u64 failures;
+	__u64 slow_calls;
+	__u64 rejected;
+	__u64 trips;
+	__u32 current_open_ms;
+	__u32 reserved2;
+	__u64 state_since_ns;
+};
+
+#define CHAN_BREAKER_STATUS_SIZE_VER0	72
+
+/* struct chan_breaker_report.outcome */
+#define CHAN_OUTCOME_SUCCESS	1
+#define CHAN_OUTCOME_FAILURE	2
+
+/**
+ * struct chan_breaker_report - argument of CHAN_IOC_BREAKER_REPORT
+ * @ticket: what CHAN_IOC_BREAKER_ACQUIRE gave.
+ * @outcome: CHAN_OUTCOME_SUCCESS or CHAN_OUTCOME_FAILURE.
+ * @reserved: must be zero.
+ * @duration_ns: how long the call took (slow calls count with slow_ms).
+ *
+ * The shared breaker: processes guarding any downstream (a database, an
+ * HTTP backend) through one channel's breaker ask CHAN_IOC_BREAKER_ACQUIRE
+ * for a ticket (a __u64; ECONNREFUSED while the breaker refuses) before
+ * each call and report its outcome with CHAN_IOC_BREAKER_REPORT: ESTALE
+ * for a ticket of an older generation, whose outcome is ignored.
+ */
+struct chan_breaker_report {
+	__u64 ticket;
+	__u32 outcome;
+	__u32 reserved;
+	__u64 duration_ns;
+};
+
+#define CHAN_BREAKER_REPORT_SIZE_VER0	24
+
 /* Control device (/dev/chan-control), each needs CAP_SYS_ADMIN. */
 #define CHAN_CTL_GET_VERSION	_IO(CHAN_IOC_MAGIC, 0x00)
 #define CHAN_CTL_CREATE		_IOWR(CHAN_IOC_MAGIC, 0x01, struct chan_ctl_create)
@@ -244,5 +360,11 @@ struct chan_select {
 #define CHAN_IOC_SEND_BATCH	_IOW(CHAN_IOC_MAGIC, 0x16, struct chan_batch)
 #define CHAN_IOC_RECV_BATCH	_IOW(CHAN_IOC_MAGIC, 0x17, struct chan_batch)
 #define CHAN_IOC_SELECT		_IOW(CHAN_IOC_MAGIC, 0x18, struct chan_select)
+#define CHAN_IOC_SET_BREAKER	_IOW(CHAN_IOC_MAGIC, 0x20, struct chan_breaker_config)
+#define CHAN_IOC_GET_BREAKER	_IOR(CHAN_IOC_MAGIC, 0x21, struct chan_breaker_config)
+#define CHAN_IOC_GET_BREAKER_STATUS _IOR(CHAN_IOC_MAGIC, 0x22, struct chan_breaker_status)
+#define CHAN_IOC_BREAKER_RESET	_IO(CHAN_IOC_MAGIC, 0x23)
+#define CHAN_IOC_BREAKER_ACQUIRE _IOR(CHAN_IOC_MAGIC, 0x24, __u64)
+#define CHAN_IOC_BREAKER_REPORT	_IOW(CHAN_IOC_MAGIC, 0x25, struct chan_breaker_report)
 
 #endif /* _UAPI_LINUX_CHAN_H */
