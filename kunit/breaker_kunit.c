@@ -316,6 +316,81 @@ static void breaker_watchdog_reopens(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, br.state, (u32)CHAN_BREAKER_OPEN);
 }
 
+static void breaker_late_probe_is_not_cut_short(struct kunit *test)
+{
+	struct chan_breaker_cfg cfg;
+	struct chan_breaker br;
+	u64 t, ticket;
+
+	cfg_auto(&cfg);
+	brk_new(&br, &cfg);
+	trip(test, &br, T0);
+	/* The first probe comes an hour after HALF_OPEN began. */
+	t = br.open_until + 3600000 * MS;
+	KUNIT_ASSERT_EQ(test, chan_breaker_admit(&br, t, &ticket), 0);
+	KUNIT_EXPECT_EQ(test, br.state, (u32)CHAN_BREAKER_HALF_OPEN);
+	/* Its watchdog runs from its admission. */
+	KUNIT_EXPECT_EQ(test, chan_breaker_next_deadline(&br), t + 10000 * MS);
+	KUNIT_EXPECT_EQ(test, chan_breaker_record(&br, ticket, CHAN_BRK_SUCCESS,
+						  0, t + 9999 * MS), 0);
+	KUNIT_EXPECT_EQ(test, br.probes_ok, 1U);
+	KUNIT_EXPECT_EQ(test, br.trips, 1ULL);
+}
+
+static void breaker_probe_tickets_count_once(struct kunit *test)
+{
+	struct chan_breaker_cfg cfg;
+	struct chan_breaker br;
+	u64 t, tk[2], forged;
+
+	cfg_auto(&cfg);
+	brk_new(&br, &cfg);
+	/* CLOSED: a made-up probe ticket of this generation changes nothing. */
+	forged = (br.generation << 1) | 1;
+	KUNIT_EXPECT_EQ(test, chan_breaker_record(&br, forged, CHAN_BRK_FAILURE,
+						  0, T0), -ESTALE);
+	KUNIT_EXPECT_EQ(test, br.state, (u32)CHAN_BREAKER_CLOSED);
+	trip(test, &br, T0);
+	t = br.open_until;
+	KUNIT_ASSERT_EQ(test, chan_breaker_admit(&br, t, &tk[0]), 0);
+	KUNIT_ASSERT_EQ(test, chan_breaker_admit(&br, t, &tk[1]), 0);
+	chan_breaker_record(&br, tk[0], CHAN_BRK_SUCCESS, 0, t);
+	chan_breaker_record(&br, tk[1], CHAN_BRK_SUCCESS, 0, t);
+	/* Both verdicts are in: a third report of either is refused. */
+	KUNIT_EXPECT_EQ(test, chan_breaker_record(&br, tk[0], CHAN_BRK_SUCCESS,
+						  0, t), -ESTALE);
+	KUNIT_EXPECT_EQ(test, br.probes_ok, 2U);
+	KUNIT_EXPECT_EQ(test, br.probes_pending, 0U);
+	KUNIT_EXPECT_EQ(test, br.state, (u32)CHAN_BREAKER_HALF_OPEN);
+}
+
+static void breaker_refuses_looks_ahead_without_changing(struct kunit *test)
+{
+	struct chan_breaker_cfg cfg;
+	struct chan_breaker br;
+	u64 until, gen, ticket;
+
+	cfg_auto(&cfg);
+	cfg.half_open_probes = 1;
+	brk_new(&br, &cfg);
+	KUNIT_EXPECT_FALSE(test, chan_breaker_refuses(&br, T0));
+	trip(test, &br, T0);
+	until = br.open_until;
+	gen = br.generation;
+	KUNIT_EXPECT_TRUE(test, chan_breaker_refuses(&br, until - 1));
+	KUNIT_EXPECT_FALSE(test, chan_breaker_refuses(&br, until));
+	KUNIT_EXPECT_EQ(test, br.generation, gen);	/* nothing changed */
+	KUNIT_ASSERT_EQ(test, chan_breaker_admit(&br, until, &ticket), 0);
+	/* The one probe slot is taken; then its watchdog is due. */
+	KUNIT_EXPECT_TRUE(test, chan_breaker_refuses(&br, until));
+	KUNIT_EXPECT_TRUE(test, chan_breaker_refuses(&br, until + 10000 * MS));
+	chan_breaker_record(&br, ticket, CHAN_BRK_IGNORED, 0, until);
+	KUNIT_EXPECT_FALSE(test, chan_breaker_refuses(&br, until));
+	cfg.mode = CHAN_BREAKER_FORCED_OPEN;
+	chan_breaker_configure(&br, &cfg, T0);
+	KUNIT_EXPECT_TRUE(test, chan_breaker_refuses(&br, U64_MAX - 1));
+}
+
 static void breaker_ignored_probe_gives_its_slot_back(struct kunit *test)
 {
 	struct chan_breaker_cfg cfg;
@@ -542,6 +617,9 @@ static struct kunit_case chan_breaker_cases[] = {
 	KUNIT_CASE(breaker_half_open_probes_close_it),
 	KUNIT_CASE(breaker_failed_probe_reopens_doubled),
 	KUNIT_CASE(breaker_watchdog_reopens),
+	KUNIT_CASE(breaker_late_probe_is_not_cut_short),
+	KUNIT_CASE(breaker_probe_tickets_count_once),
+	KUNIT_CASE(breaker_refuses_looks_ahead_without_changing),
 	KUNIT_CASE(breaker_ignored_probe_gives_its_slot_back),
 	KUNIT_CASE(breaker_generations_ignore_old_outcomes),
 	KUNIT_CASE(breaker_modes),

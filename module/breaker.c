@@ -28,9 +28,10 @@
  * - HALF_OPEN admits half_open_probes calls. That many successes close the
  *   breaker (its window cleared); a failure opens it again for twice the
  *   last period, up to open_max_ms; so does a probe with no verdict
- *   half_open_max_ms after the breaker became HALF_OPEN (its caller
- *   stopped or died). An ignored outcome gives the probe slot back. With
- *   no probe outstanding the breaker waits in HALF_OPEN for traffic.
+ *   half_open_max_ms after the first outstanding one was admitted (its
+ *   caller stopped or died). An ignored outcome gives the probe slot back.
+ *   With no probe outstanding the breaker waits in HALF_OPEN for traffic,
+ *   so a probe that comes late is not cut short.
  * - Every transition starts a new generation; a ticket carries the
  *   generation it was admitted in, and outcomes of older generations are
  *   ignored (-ESTALE).
@@ -259,7 +260,6 @@ static void to_half_open(struct chan_breaker *br, u64 at)
 	br->probes = 0;
 	br->probes_pending = 0;
 	br->probes_ok = 0;
-	br->half_open_until = at + (u64)br->cfg.half_open_max_ms * NSEC_PER_MSEC;
 }
 
 /**
@@ -291,6 +291,34 @@ bool chan_breaker_advance(struct chan_breaker *br, u64 now)
 	}
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_breaker_advance);
+
+/**
+ * chan_breaker_refuses() - would the breaker refuse a call at @now?
+ * @br: the breaker.
+ * @now: the time.
+ *
+ * Changes nothing: a transition due by @now is taken into account, not
+ * made.
+ */
+bool chan_breaker_refuses(const struct chan_breaker *br, u64 now)
+{
+	switch (br->cfg.mode) {
+	case CHAN_BREAKER_FORCED_OPEN:
+		return true;
+	case CHAN_BREAKER_AUTO:
+		break;
+	default:
+		return false;
+	}
+	if (br->state == CHAN_BREAKER_OPEN)
+		return now < br->open_until;
+	if (br->state != CHAN_BREAKER_HALF_OPEN)
+		return false;
+	if (br->probes_pending && now >= br->half_open_until)
+		return true;	/* the watchdog is due: OPEN again */
+	return br->probes >= br->cfg.half_open_probes;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_breaker_refuses);
 
 /**
  * chan_breaker_next_deadline() - when chan_breaker_advance() acts next
@@ -396,8 +424,11 @@ int chan_breaker_admit(struct chan_breaker *br, u64 now, u64 *ticket)
 			return 0;
 		if (br->state == CHAN_BREAKER_HALF_OPEN &&
 		    br->probes < br->cfg.half_open_probes) {
+			/* The watchdog runs while a probe is outstanding. */
+			if (!br->probes_pending++)
+				br->half_open_until = now +
+					(u64)br->cfg.half_open_max_ms * NSEC_PER_MSEC;
 			br->probes++;
-			br->probes_pending++;
 			*ticket = CHAN_BRK_TICKET(br->generation, 1);
 			return 0;
 		}
@@ -451,8 +482,8 @@ static void record_probe(struct chan_breaker *br, enum chan_brk_outcome outcome,
  *	a slow call.
  * @now: the time.
  *
- * Return: 0; -ESTALE for a ticket of an older generation, whose outcome is
- * ignored.
+ * Return: 0; -ESTALE for a ticket of an older generation, or a probe's
+ * ticket that is not outstanding; its outcome is ignored.
  */
 int chan_breaker_record(struct chan_breaker *br, u64 ticket,
 			enum chan_brk_outcome outcome, u64 duration_ns, u64 now)
@@ -466,6 +497,9 @@ int chan_breaker_record(struct chan_breaker *br, u64 ticket,
 	    br->cfg.mode == CHAN_BREAKER_FORCED_OPEN)
 		return 0;
 	if (CHAN_BRK_TICKET_PROBE(ticket)) {
+		/* Not a probe of this HALF_OPEN (forged, or reported twice). */
+		if (br->state != CHAN_BREAKER_HALF_OPEN || !br->probes_pending)
+			return -ESTALE;
 		record_probe(br, outcome, now);
 		return 0;
 	}
@@ -481,7 +515,8 @@ int chan_breaker_record(struct chan_breaker *br, u64 ticket,
 		if (br->cfg.slow_ms &&
 		    duration_ns > (u64)br->cfg.slow_ms * NSEC_PER_MSEC)
 			b->slow++;
-		br->successes++;
+		if (br->successes < U32_MAX)
+			br->successes++;
 		br->consecutive = 0;
 	}
 	if (br->cfg.mode == CHAN_BREAKER_AUTO && should_trip(br))

@@ -298,7 +298,8 @@ struct chan_brk_bucket {
  * @generation: bumped by every transition.
  * @state_since: when the state was entered (ns).
  * @open_until: OPEN: when it becomes HALF_OPEN (ns).
- * @half_open_until: HALF_OPEN: the probes' watchdog deadline (ns).
+ * @half_open_until: HALF_OPEN with a probe outstanding: the watchdog's
+ *	deadline (ns).
  * @open_ms: the current open period.
  * @successes: S, successes since it last entered CLOSED.
  * @consecutive: failures in a row.
@@ -397,6 +398,7 @@ struct chan_tb {
  * @guarded: the breaker is not DISABLED, read without @guard_lock.
  * @breaker: the send side's circuit breaker.
  * @guard_timer: makes the transitions time alone makes when they are due.
+ * @guard_timer_at: when @guard_timer is set to fire, 0 if it is not.
  */
 struct chan {
 	struct device dev;
@@ -437,6 +439,7 @@ struct chan {
 	bool guarded;
 	struct chan_breaker breaker;
 	struct hrtimer guard_timer;
+	u64 guard_timer_at;
 };
 
 /**
@@ -483,6 +486,7 @@ void chan_breaker_configure(struct chan_breaker *br,
 			    const struct chan_breaker_cfg *cfg, u64 now);
 void chan_breaker_reset(struct chan_breaker *br, u64 now);
 bool chan_breaker_advance(struct chan_breaker *br, u64 now);
+bool chan_breaker_refuses(const struct chan_breaker *br, u64 now);
 u64 chan_breaker_next_deadline(const struct chan_breaker *br);
 int chan_breaker_admit(struct chan_breaker *br, u64 now, u64 *ticket);
 int chan_breaker_record(struct chan_breaker *br, u64 ticket,

@@ -54,9 +54,13 @@ static int send_checks(struct chan *ch, size_t len,
 	return chan_guard_begin(ch, gc);
 }
 
-/* A send of the message in @from. */
+/*
+ * A send of the message in @from. @nowait_only: it does not wait only
+ * because io_uring asked (IOCB_NOWAIT), and will retry: its EAGAIN is
+ * not an outcome for the breaker.
+ */
 static ssize_t do_send(struct chan_file *cf, struct iov_iter *from,
-		       const struct chan_timeout *to)
+		       const struct chan_timeout *to, bool nowait_only)
 {
 	size_t len = iov_iter_count(from);
 	struct chan_guard_call gc;
@@ -66,7 +70,8 @@ static ssize_t do_send(struct chan_file *cf, struct iov_iter *from,
 	if (ret)
 		return ret;
 	ret = chan_send(cf->ch, from, to, &cf->bufs);
-	chan_guard_end(cf->ch, &gc, ret);
+	chan_guard_end(cf->ch, &gc,
+		       nowait_only && ret == -EAGAIN ? -ECANCELED : ret);
 	return ret ? ret : len;
 }
 
@@ -109,7 +114,9 @@ static ssize_t chan_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	if (READ_ONCE(cf->ch->dead))
 		return -ENODEV;
 	file_timeout(iocb, READ_ONCE(cf->send_ns), &to);
-	return do_send(cf, from, &to);
+	return do_send(cf, from, &to,
+		       (iocb->ki_flags & IOCB_NOWAIT) &&
+		       !(iocb->ki_filp->f_flags & O_NONBLOCK));
 }
 
 static ssize_t chan_read_iter(struct kiocb *iocb, struct iov_iter *to_iter)
@@ -146,7 +153,7 @@ static long ioc_xfer(struct file *file, unsigned int cmd, unsigned long arg,
 		      u64_to_user_ptr(x.buf), x.len);
 	if (!send)
 		return do_recv(cf, &iter, &to);
-	ret = do_send(cf, &iter, &to);
+	ret = do_send(cf, &iter, &to, false);
 	return ret < 0 ? ret : 0;
 }
 
@@ -289,6 +296,7 @@ static __poll_t chan_poll(struct file *file, struct poll_table_struct *wait)
 	struct chan_file *cf = file->private_data;
 	struct chan *ch = cf->ch;
 	__poll_t mask;
+	u64 gen;
 
 	/*
 	 * Before the state is read: see chan_notify(). Set under rx_lock, so
@@ -301,8 +309,10 @@ static __poll_t chan_poll(struct file *file, struct poll_table_struct *wait)
 		spin_unlock(&ch->rx_lock);
 	}
 	poll_wait(file, &ch->poll_wait, wait);
+	/* First: it makes (and notifies) what time alone changed. */
+	gen = chan_guard_generation(ch);
 	mask = chan_poll_mask(ch, file->f_mode);
-	if (chan_guard_generation(ch) != READ_ONCE(cf->brk_seen))
+	if (gen != READ_ONCE(cf->brk_seen))
 		mask |= EPOLLPRI;
 	return mask;
 }

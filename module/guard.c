@@ -17,9 +17,10 @@
  *
  * Transitions: whoever makes one (a send, an ioctl, poll, the timer)
  * notifies pollers with EPOLLPRI, and with EPOLLOUT when sends are
- * admitted again. Time alone ends an open period or a silent probe's
- * wait: an hrtimer set to chan_breaker_next_deadline() makes that
- * transition when it is due, so that pollers learn of it then.
+ * admitted again (also when a probe slot is given back). Time alone ends
+ * an open period or a silent probe's wait: an hrtimer set to
+ * chan_breaker_next_deadline() makes that transition when it is due, so
+ * that pollers learn of it then.
  */
 
 #include <linux/hrtimer.h>
@@ -35,49 +36,43 @@ static u64 guard_now(void)
 	return ktime_get_ns();
 }
 
-/* Does the breaker refuse sends now? guard_lock held, advanced. */
-static bool refuses(const struct chan_breaker *br)
-{
-	switch (br->cfg.mode) {
-	case CHAN_BREAKER_FORCED_OPEN:
-		return true;
-	case CHAN_BREAKER_AUTO:
-		return br->state == CHAN_BREAKER_OPEN ||
-		       (br->state == CHAN_BREAKER_HALF_OPEN &&
-			br->probes >= br->cfg.half_open_probes);
-	default:
-		return false;
-	}
-}
-
 /*
- * After a call into the breaker that began at generation @gen: re-arm the
- * timer for the next deadline, and tell the caller what to notify.
+ * After a call into the breaker that began at generation @gen, refusing
+ * sends or not (@refused): set the timer for the next deadline, and tell
+ * the caller what to notify: EPOLLPRI for a transition, EPOLLOUT when
+ * sends are admitted again (a transition, or a probe slot given back).
  * guard_lock held.
  */
-static __poll_t after_call(struct chan *ch, u64 gen)
+static __poll_t after_call(struct chan *ch, u64 gen, bool refused, u64 now)
 {
 	u64 deadline = chan_breaker_next_deadline(&ch->breaker);
+	__poll_t events = 0;
 
-	if (deadline != U64_MAX)
+	if (deadline != U64_MAX && deadline != ch->guard_timer_at) {
 		hrtimer_start(&ch->guard_timer, ns_to_ktime(deadline),
 			      HRTIMER_MODE_ABS_SOFT);
-	if (ch->breaker.generation == gen)
-		return 0;
-	return refuses(&ch->breaker) ? EPOLLPRI :
-	       EPOLLPRI | EPOLLOUT | EPOLLWRNORM;
+		ch->guard_timer_at = deadline;
+	}
+	if (ch->breaker.generation != gen)
+		events |= EPOLLPRI;
+	if ((events || refused) && !chan_breaker_refuses(&ch->breaker, now))
+		events |= EPOLLOUT | EPOLLWRNORM;
+	return events;
 }
 
 static enum hrtimer_restart guard_timer_fn(struct hrtimer *t)
 {
 	struct chan *ch = container_of(t, struct chan, guard_timer);
+	u64 gen, now = guard_now();
 	__poll_t events;
-	u64 gen;
+	bool refused;
 
 	spin_lock(&ch->guard_lock);
+	ch->guard_timer_at = 0;
 	gen = ch->breaker.generation;
-	chan_breaker_advance(&ch->breaker, guard_now());
-	events = after_call(ch, gen);
+	refused = chan_breaker_refuses(&ch->breaker, now);
+	chan_breaker_advance(&ch->breaker, now);
+	events = after_call(ch, gen, refused, now);
 	spin_unlock(&ch->guard_lock);
 	if (events)
 		chan_notify(ch, events);
@@ -116,6 +111,7 @@ void chan_guard_destroy(struct chan *ch)
 int chan_guard_begin(struct chan *ch, struct chan_guard_call *gc)
 {
 	__poll_t events;
+	bool refused;
 	u64 gen;
 	int ret;
 
@@ -125,8 +121,9 @@ int chan_guard_begin(struct chan *ch, struct chan_guard_call *gc)
 	gc->start = guard_now();
 	spin_lock_bh(&ch->guard_lock);
 	gen = ch->breaker.generation;
+	refused = chan_breaker_refuses(&ch->breaker, gc->start);
 	ret = chan_breaker_admit(&ch->breaker, gc->start, &gc->ticket);
-	events = after_call(ch, gen);
+	events = after_call(ch, gen, refused, gc->start);
 	spin_unlock_bh(&ch->guard_lock);
 	if (events)
 		chan_notify(ch, events);
@@ -147,13 +144,15 @@ static void record(struct chan *ch, u64 ticket, enum chan_brk_outcome outcome,
 		   u64 duration, u64 now, int *ret)
 {
 	__poll_t events;
+	bool refused;
 	u64 gen;
 	int r;
 
 	spin_lock_bh(&ch->guard_lock);
 	gen = ch->breaker.generation;
+	refused = chan_breaker_refuses(&ch->breaker, now);
 	r = chan_breaker_record(&ch->breaker, ticket, outcome, duration, now);
-	events = after_call(ch, gen);
+	events = after_call(ch, gen, refused, now);
 	spin_unlock_bh(&ch->guard_lock);
 	if (events)
 		chan_notify(ch, events);
@@ -181,7 +180,9 @@ void chan_guard_end(struct chan *ch, struct chan_guard_call *gc, long ret)
  * chan_guard_refuses() - would the breaker refuse a send now?
  * @ch: the channel.
  *
- * For poll: a channel whose breaker refuses sends is never writable.
+ * For poll: a channel whose breaker refuses sends is never writable. It
+ * changes nothing (a transition it would make could not be notified under
+ * chan->lock); chan_poll() brings the breaker up to date first.
  *
  * Context: chan->lock may be held.
  */
@@ -192,8 +193,7 @@ bool chan_guard_refuses(struct chan *ch)
 	if (!READ_ONCE(ch->guarded))
 		return false;
 	spin_lock_bh(&ch->guard_lock);
-	chan_breaker_advance(&ch->breaker, guard_now());
-	ret = refuses(&ch->breaker);
+	ret = chan_breaker_refuses(&ch->breaker, guard_now());
 	spin_unlock_bh(&ch->guard_lock);
 	return ret;
 }
@@ -207,13 +207,15 @@ bool chan_guard_refuses(struct chan *ch)
  */
 u64 chan_guard_generation(struct chan *ch)
 {
+	u64 gen, ret, now = guard_now();
 	__poll_t events;
-	u64 gen, ret;
+	bool refused;
 
 	spin_lock_bh(&ch->guard_lock);
 	gen = ch->breaker.generation;
-	chan_breaker_advance(&ch->breaker, guard_now());
-	events = after_call(ch, gen);
+	refused = chan_breaker_refuses(&ch->breaker, now);
+	chan_breaker_advance(&ch->breaker, now);
+	events = after_call(ch, gen, refused, now);
 	ret = ch->breaker.generation;
 	spin_unlock_bh(&ch->guard_lock);
 	if (events)
@@ -269,18 +271,21 @@ static void reconfigure(struct chan *ch, const struct chan_breaker_cfg *cfg)
 {
 	__poll_t events;
 	u64 gen, now = guard_now();
+	bool refused;
 
 	spin_lock_bh(&ch->guard_lock);
 	gen = ch->breaker.generation;
+	refused = chan_breaker_refuses(&ch->breaker, now);
 	if (cfg)
 		chan_breaker_configure(&ch->breaker, cfg, now);
 	else
 		chan_breaker_reset(&ch->breaker, now);
 	WRITE_ONCE(ch->guarded,
 		   ch->breaker.cfg.mode != CHAN_BREAKER_DISABLED);
-	events = after_call(ch, gen);
-	if (chan_breaker_next_deadline(&ch->breaker) == U64_MAX)
-		hrtimer_try_to_cancel(&ch->guard_timer);
+	events = after_call(ch, gen, refused, now);
+	if (chan_breaker_next_deadline(&ch->breaker) == U64_MAX &&
+	    hrtimer_try_to_cancel(&ch->guard_timer) >= 0)
+		ch->guard_timer_at = 0;
 	spin_unlock_bh(&ch->guard_lock);
 	if (events)
 		chan_notify(ch, events);
@@ -291,13 +296,15 @@ static long ioc_status(struct chan *ch, u64 *seen, unsigned int cmd,
 {
 	struct chan_breaker_status st = { 0 };
 	struct chan_breaker_snap snap;
+	u64 gen, now = guard_now();
 	__poll_t events;
-	u64 gen;
+	bool refused;
 
 	spin_lock_bh(&ch->guard_lock);
 	gen = ch->breaker.generation;
-	chan_breaker_status(&ch->breaker, guard_now(), &snap);
-	events = after_call(ch, gen);
+	refused = chan_breaker_refuses(&ch->breaker, now);
+	chan_breaker_status(&ch->breaker, now, &snap);
+	events = after_call(ch, gen, refused, now);
 	spin_unlock_bh(&ch->guard_lock);
 	if (events)
 		chan_notify(ch, events);
@@ -318,22 +325,28 @@ static long ioc_status(struct chan *ch, u64 *seen, unsigned int cmd,
 
 static long ioc_acquire(struct chan *ch, unsigned long arg)
 {
-	struct chan_guard_call gc;
+	u64 gen, ticket, now = guard_now();
 	__poll_t events;
-	u64 gen;
+	bool refused;
 	int ret;
 
-	/* Admitted even while DISABLED: the ticket is then never stale. */
+	/* Admitted in every mode; a DISABLED breaker ignores the report. */
 	spin_lock_bh(&ch->guard_lock);
 	gen = ch->breaker.generation;
-	ret = chan_breaker_admit(&ch->breaker, guard_now(), &gc.ticket);
-	events = after_call(ch, gen);
+	refused = chan_breaker_refuses(&ch->breaker, now);
+	ret = chan_breaker_admit(&ch->breaker, now, &ticket);
+	events = after_call(ch, gen, refused, now);
 	spin_unlock_bh(&ch->guard_lock);
 	if (events)
 		chan_notify(ch, events);
 	if (ret)
 		return ret;
-	return put_user(gc.ticket, (u64 __user *)arg);
+	if (put_user(ticket, (u64 __user *)arg)) {
+		/* Nobody holds the ticket: give a probe slot back. */
+		record(ch, ticket, CHAN_BRK_IGNORED, 0, guard_now(), NULL);
+		return -EFAULT;
+	}
+	return 0;
 }
 
 static long ioc_report(struct chan *ch, unsigned int cmd, unsigned long arg)

@@ -412,8 +412,9 @@ static int try_case(struct chan_sel *sel, u32 i, bool park)
 {
 	struct chan_sel_case *c = &sel->c[i];
 
-	if (c->refused)
-		return CHAN_NONE;	/* Go's nil channel */
+	/* Go's nil channel; but a closed channel's EPIPE comes first. */
+	if (c->refused && !READ_ONCE(c->ch->closed) && !READ_ONCE(c->ch->dead))
+		return CHAN_NONE;
 	return c->send ? try_send(sel, c, park) : try_recv(sel, c, park);
 }
 
@@ -589,9 +590,11 @@ static int sel_prepare(struct chan_sel *sel, u32 i)
 	if (c->send && uc->len > c->ch->msg_size)
 		return -EMSGSIZE;
 	/*
-	 * A send case the breaker refuses is never ready, like a nil channel
-	 * in Go; one it admits holds its admission (a half-open probe slot)
-	 * until the select ends, and only a committed send is an outcome.
+	 * A send case the breaker refuses when the select starts is never
+	 * ready, like a nil channel in Go (it is not parked either, so the
+	 * breaker admitting sends later does not wake the select); one it
+	 * admits holds its admission (a half-open probe slot) until the
+	 * select ends, and only a committed send is an outcome.
 	 */
 	if (c->send && chan_guard_begin(c->ch, &c->gc))
 		c->refused = true;
