@@ -3,7 +3,8 @@
  * Description: the circuit breaker of a channel's send side, through its
  * ioctls. The defaults (DISABLED, 10000 ms window, ...); SET_BREAKER
  * validation (every field out of range, reserved fields, a non-owner
- * gets EPERM for SET and RESET). A stuck consumer trips it: non-blocking
+ * gets EPERM for SET and RESET); bad pointers (EFAULT) and struct sizes
+ * (EINVAL, E2BIG) for every breaker ioctl. A stuck consumer trips it: non-blocking
  * sends on a full channel (EAGAIN) reach failure_pct over min_calls, and
  * timed-out sends reach consecutive_failures; then every send path (write,
  * CHAN_IOC_SEND with an infinite timeout, SEND_BATCH) fails at once with
@@ -29,6 +30,9 @@
 
 #define MSG	16
 #define MS	T_NSEC_PER_MSEC
+
+#define IOC_SIZED(cmd, size) \
+	_IOC(_IOC_DIR(cmd), _IOC_TYPE(cmd), _IOC_NR(cmd), (size))
 
 static int brk_set(int fd, const struct chan_breaker_config *c)
 {
@@ -124,6 +128,40 @@ static void test_defaults_and_validation(int fd)
 	T_OK(!memcmp(&c, &d, sizeof(c)), "  ... nothing of the bad ones was applied");
 }
 
+/* Bad pointers and sizes: EFAULT, EINVAL, E2BIG; nothing applied. */
+static void test_bad_args(int fd)
+{
+	struct chan_breaker_config c, d;
+	struct chan_breaker_report r = { .outcome = CHAN_OUTCOME_SUCCESS };
+	unsigned char big[sizeof(c) + 8];
+
+	cfg_default(&d);
+	T_EQ(SYS(ioctl(fd, CHAN_IOC_SET_BREAKER, t_bad_ptr())), -EFAULT,
+	     "SET_BREAKER from a bad pointer: EFAULT");
+	T_EQ(SYS(ioctl(fd, CHAN_IOC_GET_BREAKER, t_bad_ptr())), -EFAULT,
+	     "GET_BREAKER into a bad pointer: EFAULT");
+	T_EQ(SYS(ioctl(fd, CHAN_IOC_GET_BREAKER_STATUS, t_ro_page())), -EFAULT,
+	     "GET_BREAKER_STATUS into a read-only page: EFAULT");
+	T_EQ(SYS(ioctl(fd, CHAN_IOC_BREAKER_ACQUIRE, t_null())), -EFAULT,
+	     "BREAKER_ACQUIRE into NULL: EFAULT");
+	T_EQ(SYS(ioctl(fd, CHAN_IOC_BREAKER_REPORT, t_bad_ptr())), -EFAULT,
+	     "BREAKER_REPORT from a bad pointer: EFAULT");
+	r.reserved = 1;
+	T_EQ(SYS(ioctl(fd, CHAN_IOC_BREAKER_REPORT, &r)), -EINVAL,
+	     "BREAKER_REPORT with reserved set: EINVAL");
+	c = d;
+	c.mode = CHAN_BREAKER_AUTO;
+	T_EQ(SYS(ioctl(fd, IOC_SIZED(CHAN_IOC_SET_BREAKER, 48), &c)), -EINVAL,
+	     "SET_BREAKER with a 48-byte struct (smaller than the first version): EINVAL");
+	memset(big, 0, sizeof(big));
+	memcpy(big, &c, sizeof(c));
+	big[sizeof(c) + 3] = 1;
+	T_EQ(SYS(ioctl(fd, IOC_SIZED(CHAN_IOC_SET_BREAKER, sizeof(big)), big)), -E2BIG,
+	     "SET_BREAKER with a bigger struct whose tail is not zero: E2BIG");
+	T_EQ(SYS(ioctl(fd, CHAN_IOC_GET_BREAKER, &c)), 0, "GET_BREAKER");
+	T_OK(!memcmp(&c, &d, sizeof(c)), "  ... none of them changed the configuration");
+}
+
 struct perm_ctx {
 	int fd;
 	long set, reset, get, acquire;
@@ -201,6 +239,7 @@ static void test_trip_and_recover(void)
 	if (!T_GE(fd, 0, "open it") || !T_GE(nb, 0, "open it O_NONBLOCK"))
 		goto out;
 	test_defaults_and_validation(fd);
+	test_bad_args(fd);
 	test_permissions(fd);
 
 	cfg_quick(&c, 300, 1000);
