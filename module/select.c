@@ -594,9 +594,11 @@ static int sel_prepare(struct chan_sel *sel, u32 i)
 	 * ready, like a nil channel in Go (it is not parked either, so the
 	 * breaker admitting sends later does not wake the select); one it
 	 * admits holds its admission (a half-open probe slot) until the
-	 * select ends, and only a committed send is an outcome.
+	 * select ends, and only a committed send is an outcome. As for any
+	 * send, a closed channel comes first: it is not asked.
 	 */
-	if (c->send && chan_guard_begin(c->ch, &c->gc))
+	if (c->send && !READ_ONCE(c->ch->closed) &&
+	    chan_guard_begin(c->ch, &c->gc))
 		c->refused = true;
 	chan_waiter_init(&c->w, c->send,
 			 min_t(u32, uc->len, c->ch->msg_size));

@@ -10,7 +10,8 @@
  * CHAN_IOC_SEND with an infinite timeout, SEND_BATCH) fails at once with
  * ECONNREFUSED and is counted in rejected, a select's send case is never
  * ready (EAGAIN, ETIMEDOUT) and records no outcome while a committed one
- * records a success, a closed channel still gives
+ * records a success, a closed channel still gives (to a refused select
+ * send case too)
  * EPIPE first, and poll shows no POLLOUT. The open period ends on time:
  * HALF_OPEN begins exactly current_open_ms after OPEN did, with no
  * traffic, and wakes an epoll_wait for EPOLLPRI; probes beyond the quota
@@ -333,6 +334,10 @@ static void test_trip_and_recover(void)
 	T_EQ(st.rejected, 0, "  ... rejected zeroed");
 	T_EQ(t_close_chan(fd), 0, "close the channel");
 	T_EQ(SYS(write(fd, msg, MSG)), -EPIPE, "closed and FORCED_OPEN: EPIPE comes first");
+	t_sel_case(&sc, fd, CHAN_OP_SEND, msg, MSG);
+	T_EQ(t_select(fd, &sc, 1, 0), 0,
+	     "closed and FORCED_OPEN: a select's refused send case still commits...");
+	T_EQ(sc.result, -EPIPE, "  ... with -EPIPE");
 	T_EQ(brk_status(fd, &st), 0, "status");
 	T_EQ(st.rejected, 0, "  ... not counted as rejected");
 out:
