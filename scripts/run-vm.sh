@@ -70,11 +70,6 @@ rm -f "$result" "$console" "$out/timed-out" "$out/elapsed" "$out/counts"
 cmdline="console=ttyS0 panic=-1 kchan.mode=$mode loglevel=5"
 cmdline+=" rcupdate.rcu_cpu_stall_timeout=60"
 cmdline+=" sysctl.kernel.hung_task_timeout_secs=240"
-# tsc=reliable: otherwise the clocksource watchdog may find the emulated
-# TSC unstable and flip the sched_clock static key while the other vCPU
-# runs that code; under multi-threaded TCG that text patching has crashed
-# stock 6.12 ("Oops: int3" in sched_clock_cpu or __schedule).
-cmdline+=" tsc=reliable"
 if [ "$debug" -eq 1 ]; then
 	cmdline+=" panic_on_warn=1 oops=panic softlockup_panic=1 kmemleak=on"
 fi
