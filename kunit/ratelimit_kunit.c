@@ -2,8 +2,9 @@
 /*
  * KUnit suite chan_ratelimit: the token bucket (ratelimit.c) driven by a
  * fake clock: it starts full, refills exactly, never admits more than
- * burst + rate x t, says how long to wait, and survives long spans and
- * the largest rates and bursts.
+ * burst + rate x t, says how long to wait, serves batches, takes back
+ * unused tokens, and survives long spans and the largest rates and
+ * bursts.
  */
 
 #include <kunit/test.h>
@@ -137,6 +138,47 @@ static void tb_large_rates_and_spans(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, chan_tb_take(&tb, T0 - SEC), SEC / 10);
 }
 
+/* A batch takes what is there, up to what it asks; none says how long. */
+static void tb_take_upto_takes_what_is_there(struct kunit *test)
+{
+	struct chan_tb tb;
+	u64 wait = 0;
+
+	chan_tb_set(&tb, 10, 5, T0);
+	KUNIT_EXPECT_EQ(test, chan_tb_take_upto(&tb, 3, T0, &wait), 3U);
+	KUNIT_EXPECT_EQ(test, chan_tb_take_upto(&tb, 3, T0, &wait), 2U);
+	KUNIT_EXPECT_EQ(test, chan_tb_take_upto(&tb, 3, T0, &wait), 0U);
+	KUNIT_EXPECT_EQ(test, wait, SEC / 10);
+	KUNIT_EXPECT_EQ(test, chan_tb_wait(&tb, T0 + SEC / 20), SEC / 20);
+	/* 0.25 s: 2.5 tokens, two whole ones. */
+	KUNIT_EXPECT_EQ(test, chan_tb_take_upto(&tb, 1000, T0 + SEC / 4,
+						&wait), 2U);
+	KUNIT_EXPECT_EQ(test, chan_tb_wait(&tb, T0 + SEC / 4), SEC / 20);
+	/* No limit: everything, always. */
+	chan_tb_set(&tb, 0, 1, T0);
+	KUNIT_EXPECT_EQ(test, chan_tb_take_upto(&tb, 1000, T0, &wait), 1000U);
+	KUNIT_EXPECT_EQ(test, chan_tb_wait(&tb, T0), 0ULL);
+}
+
+/* Tokens of messages that were not sent come back, never beyond burst. */
+static void tb_give_back_caps_at_burst(struct kunit *test)
+{
+	struct chan_tb tb;
+	u64 wait;
+
+	chan_tb_set(&tb, 1, 4, T0);
+	KUNIT_EXPECT_EQ(test, chan_tb_take_upto(&tb, 4, T0, &wait), 4U);
+	chan_tb_give_back(&tb, 3, T0);
+	KUNIT_EXPECT_EQ(test, chan_tb_tokens(&tb, T0), 3U);
+	/* Half a second on: 3.5 tokens; giving 2 back fills it to 4. */
+	chan_tb_give_back(&tb, 2, T0 + SEC / 2);
+	KUNIT_EXPECT_EQ(test, chan_tb_tokens(&tb, T0 + SEC / 2), 4U);
+	KUNIT_EXPECT_EQ(test, chan_tb_take_upto(&tb, 9, T0 + SEC / 2, &wait),
+			4U);
+	/* The dropped half token is gone: the next one is a second away. */
+	KUNIT_EXPECT_EQ(test, chan_tb_wait(&tb, T0 + SEC / 2), SEC);
+}
+
 static struct kunit_case chan_ratelimit_cases[] = {
 	KUNIT_CASE(tb_starts_full_and_says_how_long_to_wait),
 	KUNIT_CASE(tb_set_fills_again),
@@ -144,6 +186,8 @@ static struct kunit_case chan_ratelimit_cases[] = {
 	KUNIT_CASE(tb_no_drift_over_many_tokens),
 	KUNIT_CASE(tb_admits_at_most_burst_plus_rate_t),
 	KUNIT_CASE(tb_large_rates_and_spans),
+	KUNIT_CASE(tb_take_upto_takes_what_is_there),
+	KUNIT_CASE(tb_give_back_caps_at_burst),
 	{}
 };
 

@@ -202,18 +202,23 @@ static noinline_for_stack int fault_in_dest(struct chan *ch,
  * @ch: the channel.
  * @uvec: the vector in user memory.
  * @count: its length, 1..CHAN_BATCH_MAX (checked by the caller).
- * @to: how long to wait for room for the first message.
+ * @to: how long to wait for room for the first message (or its token).
  * @bufs: what the open file lends, or NULL.
+ * @gc: the batch's passage through the guard, @gc->n set to @count;
+ *	the caller ends it with chan_guard_end() whatever this returns.
  *
- * Only the first message may wait; the rest move while they can without
- * waiting, a group of them per lock hold on a buffered channel.
+ * In the order of every send: the whole vector is checked, then a closed
+ * channel gives EPIPE, then the guard admits the batch (the breaker as
+ * one call; the rate limiter up to one message per token). Only the
+ * first message may wait; the rest move while they can without waiting,
+ * a group of them per lock hold on a buffered channel.
  *
  * Context: process context, may sleep.
  * Return: the number of messages sent (>= 1), or the error of the first.
  */
 int chan_send_batch(struct chan *ch, const struct chan_iov __user *uvec,
 		    u32 count, const struct chan_timeout *to,
-		    struct chan_file_bufs *bufs)
+		    struct chan_file_bufs *bufs, struct chan_guard_call *gc)
 {
 	struct chan_iov kv[CHAN_BATCH_CHUNK];
 	u32 moved = 0, n, valid, done, got, j;
@@ -223,6 +228,12 @@ int chan_send_batch(struct chan *ch, const struct chan_iov __user *uvec,
 	ret = check_vector(ch, (struct chan_iov __user *)uvec, count, true);
 	if (ret)
 		return ret;
+	if (READ_ONCE(ch->closed))
+		return -EPIPE;
+	ret = chan_guard_begin(ch, gc, to);
+	if (ret)
+		return ret;
+	count = gc->n;
 	while (moved < count) {
 		n = min_t(u32, count - moved, CHAN_BATCH_CHUNK);
 		valid = read_chunk(ch, kv, uvec + moved, n, true);

@@ -226,6 +226,7 @@ struct chan_timeout {
  * @recv_wait_ns: total time receivers spent parked.
  * @send_wait_max_ns: longest time a sender was parked at once.
  * @recv_wait_max_ns: longest time a receiver was parked at once.
+ * @admission_rejected: sends refused by adaptive admission (EBUSY).
  */
 struct chan_stats {
 	u64 sent;
@@ -241,6 +242,7 @@ struct chan_stats {
 	u64 recv_wait_ns;
 	u64 send_wait_max_ns;
 	u64 recv_wait_max_ns;
+	u64 admission_rejected;
 };
 
 /* The outcome of a call the breaker admitted. */
@@ -359,6 +361,30 @@ struct chan_tb {
 	u64 last;
 };
 
+/* Adaptive admission: how long one AIMD interval lasts; the default cap. */
+#define CHAN_AIMD_INTERVAL_NS	(100 * NSEC_PER_MSEC)
+#define CHAN_AIMD_DEFAULT_MAX	64
+/* The largest max_limit: more parked senders than any machine holds. */
+#define CHAN_AIMD_MAX_LIMIT	1048576
+
+/**
+ * struct chan_aimd - adaptive admission (admission.c; callers serialise)
+ * @target_us: the median wait aimed at (us); 0: no cap.
+ * @max_limit: the largest cap.
+ * @limit: the cap on parked senders now.
+ * @since: when the current interval began (ns).
+ * @samples: senders that stopped waiting in it.
+ * @over: those of them that waited longer than @target_us.
+ */
+struct chan_aimd {
+	u32 target_us;
+	u32 max_limit;
+	u32 limit;
+	u64 since;
+	u32 samples;
+	u32 over;
+};
+
 /**
  * struct chan - one channel, /dev/chan<N>
  * @dev: the device; its release frees the channel.
@@ -393,12 +419,25 @@ struct chan_tb {
  * @writers: open files with write access.
  * @had_writer: a writer opened the channel once (auto-close).
  * @stats: counters.
+ * @aimd: adaptive admission: the cap on parked senders.
  * @poll_wait: poll/epoll/select waiters, woken after the lock is dropped.
- * @guard_lock: serialises the breaker (guard.c); a leaf lock.
+ * @guard_lock: serialises the breaker and the rate limiter (guard.c); a
+ *	leaf lock. Protects the members below it.
  * @guarded: the breaker is not DISABLED, read without @guard_lock.
+ * @limited: the rate limiter is on, read without @guard_lock.
  * @breaker: the send side's circuit breaker.
- * @guard_timer: makes the transitions time alone makes when they are due.
+ * @tb: the send side's token bucket.
+ * @rate_gen: bumped by every CHAN_IOC_SET_RATE, read without the lock by
+ *	senders waiting for a token.
+ * @rate_limited: sends the rate limiter refused.
+ * @rate_poll_at: a poller found no token: when the next one comes (ns),
+ *	0 if nobody waits for it.
+ * @rate_wait: senders waiting for a token sleep here; woken by a change
+ *	of the rate, close and destroy.
+ * @guard_timer: makes the transitions time alone makes when they are due,
+ *	and tells pollers when a token comes.
  * @guard_timer_at: when @guard_timer is set to fire, 0 if it is not.
+ * @state_kn: the sysfs file breaker/state, notified on transitions.
  */
 struct chan {
 	struct device dev;
@@ -432,14 +471,22 @@ struct chan {
 	u32 writers;
 	bool had_writer;
 	struct chan_stats stats;
+	struct chan_aimd aimd;
 
 	wait_queue_head_t poll_wait;
 
-	spinlock_t guard_lock;	/* serialises @breaker; a leaf */
+	spinlock_t guard_lock;	/* serialises @breaker and @tb; a leaf */
 	bool guarded;
+	bool limited;
 	struct chan_breaker breaker;
+	struct chan_tb tb;
+	u64 rate_gen;
+	u64 rate_limited;
+	u64 rate_poll_at;
+	wait_queue_head_t rate_wait;
 	struct hrtimer guard_timer;
 	u64 guard_timer_at;
+	struct kernfs_node *state_kn;
 };
 
 /**
@@ -496,23 +543,57 @@ bool chan_breaker_status(struct chan_breaker *br, u64 now,
 
 /* ratelimit.c APIs: */
 void chan_tb_set(struct chan_tb *tb, u32 rate, u32 burst, u64 now);
+u32 chan_tb_take_upto(struct chan_tb *tb, u32 n, u64 now, u64 *wait);
 u64 chan_tb_take(struct chan_tb *tb, u64 now);
+void chan_tb_give_back(struct chan_tb *tb, u32 n, u64 now);
+u64 chan_tb_wait(struct chan_tb *tb, u64 now);
 u32 chan_tb_tokens(struct chan_tb *tb, u64 now);
 
+/* admission.c APIs: */
+void chan_aimd_set(struct chan_aimd *a, u32 target_us, u32 max_limit, u64 now);
+void chan_aimd_sample(struct chan_aimd *a, u64 wait_ns, u64 now);
+bool chan_aimd_admits(const struct chan_aimd *a, u32 parked);
+
 /* guard.c APIs: */
-/* A send's passage through the guard: chan_guard_begin() to _end(). */
+/**
+ * struct chan_guard_call - a send's passage through the guard
+ * @ticket: the breaker's admission.
+ * @start: when the breaker admitted it.
+ * @rate_gen: the low bits of &chan.rate_gen when its tokens were taken.
+ * @n: set by the caller to the messages it would send (1, or a batch's);
+ *	chan_guard_begin() sets it to how many of them may go (fewer for a
+ *	batch when the bucket holds fewer tokens).
+ * @retried: set by the caller: a refusal of a non-blocking attempt is not
+ *	final (io_uring retries it blocking), so it is not counted.
+ * @tracked: the breaker awaits its outcome.
+ * @tokens: @n tokens were taken from the bucket for them.
+ *
+ * Small: a select keeps one per case on its stack.
+ */
 struct chan_guard_call {
 	u64 ticket;
 	u64 start;
+	u32 rate_gen;
+	u32 n;
+	bool retried;
 	bool tracked;
+	bool tokens;
 };
 
 void chan_guard_init(struct chan *ch);
 void chan_guard_destroy(struct chan *ch);
-int chan_guard_begin(struct chan *ch, struct chan_guard_call *gc);
+void chan_guard_wake(struct chan *ch);
+int chan_guard_begin(struct chan *ch, struct chan_guard_call *gc,
+		     const struct chan_timeout *to);
 void chan_guard_end(struct chan *ch, struct chan_guard_call *gc, long ret);
 bool chan_guard_refuses(struct chan *ch);
 u64 chan_guard_generation(struct chan *ch);
+void chan_guard_get_config(struct chan *ch, struct chan_breaker_cfg *cfg);
+int chan_guard_set_field(struct chan *ch, size_t offset, u32 value);
+void chan_guard_status(struct chan *ch, struct chan_breaker_snap *snap);
+void chan_guard_get_rate(struct chan *ch, u32 *rate, u32 *burst,
+			 u32 *tokens, u64 *limited);
+int chan_guard_set_rate(struct chan *ch, const u32 *rate, const u32 *burst);
 long chan_guard_ioctl(struct chan *ch, u64 *seen, bool may_configure,
 		      unsigned int cmd, unsigned long arg);
 
@@ -615,7 +696,7 @@ ssize_t chan_recv(struct chan *ch, struct iov_iter *to_iter,
 /* batch.c APIs: */
 int chan_send_batch(struct chan *ch, const struct chan_iov __user *uvec,
 		    u32 count, const struct chan_timeout *to,
-		    struct chan_file_bufs *bufs);
+		    struct chan_file_bufs *bufs, struct chan_guard_call *gc);
 int chan_recv_batch(struct chan *ch, struct chan_iov __user *uvec,
 		    u32 count, const struct chan_timeout *to,
 		    struct chan_file_bufs *bufs);
@@ -630,6 +711,7 @@ void *chan_take_spent(struct chan *ch);
 void chan_account_rx(struct chan *ch, u32 len);
 u64 chan_received(struct chan *ch, u64 *bytes);
 void chan_eof_check(struct chan *ch, struct chan_wakeups *wk);
+int chan_admit_parking(struct chan *ch, const struct chan_waiter *w);
 void chan_account_sent(struct chan *ch, u32 len);
 void chan_account_received(struct chan *ch, u32 len);
 void chan_close(struct chan *ch);
@@ -673,5 +755,6 @@ int chan_arg_out(unsigned int cmd, unsigned long arg, const void *src,
 
 /* sysfs.c APIs: */
 extern const struct attribute_group *chan_dev_groups[];
+void chan_sysfs_added(struct chan *ch);
 
 #endif /* _CHAN_H */

@@ -9,7 +9,10 @@
 
 #include <linux/version.h>
 
-/* struct device_type.devnode takes a const device from 6.2 on. */
+/*
+ * struct device_type.devnode and struct class.get_ownership take a const
+ * device from 6.2 on.
+ */
 #if KERNEL_VERSION(6, 2, 0) <= LINUX_VERSION_CODE
 #define CHAN_DEVNODE_CONST const
 #else

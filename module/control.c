@@ -30,9 +30,24 @@ static DEFINE_XARRAY_ALLOC(chan_ids);
 static dev_t chan_devt;
 static u32 chan_nr_minors;
 
+/*
+ * A channel's sysfs files belong to its owner, as its node does: whoever
+ * may reconfigure it through ioctls may write its rw files too (the
+ * stores check the same rights).
+ */
+static void chan_get_ownership(CHAN_DEVNODE_CONST struct device *dev,
+			       kuid_t *uid, kgid_t *gid)
+{
+	const struct chan *ch = container_of(dev, struct chan, dev);
+
+	*uid = ch->uid;
+	*gid = ch->gid;
+}
+
 static struct class chan_class = {
 	.name = "chan",
 	.dev_groups = chan_dev_groups,
+	.get_ownership = chan_get_ownership,
 };
 
 static char *chan_devnode(CHAN_DEVNODE_CONST struct device *dev,
@@ -189,6 +204,7 @@ struct chan *chan_ctl_create_channel(const struct chan_ctl_create *req,
 		put_device(&ch->dev);
 		return ERR_PTR(ret);
 	}
+	chan_sysfs_added(ch);
 	/* A destroy may follow as soon as the mutex is dropped. */
 	get_device(&ch->dev);
 	mutex_unlock(&chan_ctl_mutex);

@@ -10,7 +10,9 @@
  * Two spinlocks per channel, never taken from interrupts:
  * - chan->lock protects the ring's bookkeeping (queue, free slots), the
  *   wait lists and every field of a waiter while it is PARKED, closed/dead,
- *   the open-file counts and the statistics.
+ *   the open-file counts, the statistics and adaptive admission's state
+ *   (admission.c: the parking decision and the wait samples are both
+ *   made under it).
  * - chan->rx_lock serialises taking messages from the ring with copying
  *   them out (see "Copy-outs" below), and protects rx_held, rx_spent and
  *   the receive counters. It is held only across a copy that cannot fault
@@ -125,10 +127,11 @@
  * CHAN_RESULT_RETRY looks again and, if it parks again, goes back to the
  * head of its list.
  *
- * The send side's circuit breaker (guard.c) has its own spinlock,
- * chan->guard_lock, a leaf: poll takes it under chan->lock to learn
- * whether sends are refused, and nothing takes another lock under it. A
- * send asks the breaker before it takes any channel lock.
+ * The send side's guard (guard.c: circuit breaker and rate limiter) has
+ * its own spinlock, chan->guard_lock, a leaf: poll takes it under
+ * chan->lock to learn whether sends are refused, and nothing but the
+ * guard's hrtimer takes another lock under it. A send asks the guard
+ * before it takes any channel lock, and waits for a token holding none.
  *
  * Selects (select.c) park one waiter per case, all sharing the select's
  * claim word, each under its own channel's locks, one channel at a time:
@@ -356,6 +359,26 @@ void chan_eof_check(struct chan *ch, struct chan_wakeups *wk)
 		chan_complete_all(ch, false, 0, wk);
 }
 
+/**
+ * chan_admit_parking() - may a sender that found no room park?
+ * @ch: the channel.
+ * @w: the sender's waiter; one kicked back from the list keeps its place.
+ *
+ * Adaptive admission: while as many senders as its cap are parked, the
+ * next one is refused, and counted.
+ *
+ * Context: chan->lock held.
+ * Return: 0, or -EBUSY.
+ */
+int chan_admit_parking(struct chan *ch, const struct chan_waiter *w)
+{
+	lockdep_assert_held(&ch->lock);
+	if (w->kicked || chan_aimd_admits(&ch->aimd, ch->nr_senders))
+		return 0;
+	ch->stats.admission_rejected++;
+	return -EBUSY;
+}
+
 static void close_locked(struct chan *ch, struct chan_wakeups *wk)
 {
 	lockdep_assert_held(&ch->rx_lock);
@@ -386,6 +409,7 @@ void chan_close(struct chan *ch)
 	spin_unlock(&ch->lock);
 	spin_unlock(&ch->rx_lock);
 	chan_wake_flush(&wk);
+	chan_guard_wake(ch);
 	chan_notify(ch, EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLERR);
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_close);
@@ -414,6 +438,7 @@ int chan_kill(struct chan *ch, bool force)
 	chan_complete_all(ch, false, -ENODEV, &wk);
 	spin_unlock(&ch->lock);
 	chan_wake_flush(&wk);
+	chan_guard_wake(ch);
 	chan_notify(ch, EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLERR);
 	return 0;
 }
@@ -617,8 +642,10 @@ void chan_detach(struct chan *ch, fmode_t mode)
 	spin_unlock(&ch->lock);
 	spin_unlock(&ch->rx_lock);
 	chan_wake_flush(&wk);
-	if (closed)
+	if (closed) {
+		chan_guard_wake(ch);
 		chan_notify(ch, EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLERR);
+	}
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_detach);
 
@@ -698,6 +725,7 @@ struct chan *chan_alloc(u32 capacity, u32 msg_size, u32 flags)
 	INIT_LIST_HEAD(&ch->senders);
 	INIT_LIST_HEAD(&ch->receivers);
 	init_waitqueue_head(&ch->poll_wait);
+	chan_aimd_set(&ch->aimd, 0, CHAN_AIMD_DEFAULT_MAX, ktime_get_ns());
 	chan_guard_init(ch);
 	return ch;
 }

@@ -40,9 +40,11 @@ struct chan_file {
 
 /*
  * The checks every send path makes first, in this order: the message's
- * size, a closed channel (EPIPE), then the breaker (ECONNREFUSED).
+ * size, a closed channel (EPIPE), then the guard: the breaker
+ * (ECONNREFUSED) and the rate limiter.
  */
 static int send_checks(struct chan *ch, size_t len,
+		       const struct chan_timeout *to,
 		       struct chan_guard_call *gc)
 {
 	if (!len)
@@ -51,7 +53,7 @@ static int send_checks(struct chan *ch, size_t len,
 		return -EMSGSIZE;
 	if (READ_ONCE(ch->closed))
 		return -EPIPE;
-	return chan_guard_begin(ch, gc);
+	return chan_guard_begin(ch, gc, to);
 }
 
 /*
@@ -62,16 +64,16 @@ static int send_checks(struct chan *ch, size_t len,
 static ssize_t do_send(struct chan_file *cf, struct iov_iter *from,
 		       const struct chan_timeout *to, bool nowait_only)
 {
+	struct chan_guard_call gc = { .n = 1, .retried = nowait_only };
 	size_t len = iov_iter_count(from);
-	struct chan_guard_call gc;
 	ssize_t ret;
 
-	ret = send_checks(cf->ch, len, &gc);
+	ret = send_checks(cf->ch, len, to, &gc);
 	if (ret)
 		return ret;
 	ret = chan_send(cf->ch, from, to, &cf->bufs);
 	chan_guard_end(cf->ch, &gc,
-		       nowait_only && ret == -EAGAIN ? -ECANCELED : ret);
+		       nowait_only && ret == -EAGAIN ? -ECANCELED : ret ?: 1);
 	return ret ? ret : len;
 }
 
@@ -176,16 +178,10 @@ static long ioc_batch(struct file *file, unsigned int cmd, unsigned long arg,
 	if (ret)
 		return ret;
 	if (send) {
-		struct chan_guard_call gc;
+		struct chan_guard_call gc = { .n = b.count };
 
-		/* The breaker sees a batch as one call. */
-		if (READ_ONCE(cf->ch->closed))
-			return -EPIPE;
-		ret = chan_guard_begin(cf->ch, &gc);
-		if (ret)
-			return ret;
 		ret = chan_send_batch(cf->ch, u64_to_user_ptr(b.vec), b.count,
-				      &to, &cf->bufs);
+				      &to, &cf->bufs, &gc);
 		chan_guard_end(cf->ch, &gc, ret);
 		return ret;
 	}
@@ -284,6 +280,8 @@ static long chan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case CHAN_IOC_NOSIZE(CHAN_IOC_BREAKER_RESET):
 	case CHAN_IOC_NOSIZE(CHAN_IOC_BREAKER_ACQUIRE):
 	case CHAN_IOC_NOSIZE(CHAN_IOC_BREAKER_REPORT):
+	case CHAN_IOC_NOSIZE(CHAN_IOC_SET_RATE):
+	case CHAN_IOC_NOSIZE(CHAN_IOC_GET_RATE):
 		return chan_guard_ioctl(cf->ch, &cf->brk_seen,
 					may_configure(cf->ch), cmd, arg);
 	default:

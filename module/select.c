@@ -550,8 +550,8 @@ static void sel_release(struct chan_sel *sel, void *stack)
 		struct chan_sel_case *c = &sel->c[i];
 
 		/* Only the committed send is an outcome; the rest give back. */
-		chan_guard_end(c->ch, &c->gc, (int)i == sel->won ?
-			       sel->won_result : -ECANCELED);
+		chan_guard_end(c->ch, &c->gc, (int)i != sel->won ? -ECANCELED :
+			       sel->won_result < 0 ? sel->won_result : 1);
 		if (c->w.pinned)
 			chan_pin_release(&c->w.pin);
 		if (c->own) {
@@ -590,15 +590,17 @@ static int sel_prepare(struct chan_sel *sel, u32 i)
 	if (c->send && uc->len > c->ch->msg_size)
 		return -EMSGSIZE;
 	/*
-	 * A send case the breaker refuses when the select starts is never
-	 * ready, like a nil channel in Go (it is not parked either, so the
-	 * breaker admitting sends later does not wake the select); one it
-	 * admits holds its admission (a half-open probe slot) until the
-	 * select ends, and only a committed send is an outcome. As for any
-	 * send, a closed channel comes first: it is not asked.
+	 * A send case the breaker refuses, or the rate limiter has no token
+	 * for, when the select starts is never ready, like a nil channel in
+	 * Go (it is not parked either, so the breaker admitting sends or a
+	 * token coming later does not wake the select); one it admits holds
+	 * its admission (a half-open probe slot, a token) until the select
+	 * ends, and only a committed send is an outcome and keeps its token.
+	 * As for any send, a closed channel comes first: it is not asked.
 	 */
+	c->gc.n = 1;
 	if (c->send && !READ_ONCE(c->ch->closed) &&
-	    chan_guard_begin(c->ch, &c->gc))
+	    chan_guard_begin(c->ch, &c->gc, &try_now))
 		c->refused = true;
 	chan_waiter_init(&c->w, c->send,
 			 min_t(u32, uc->len, c->ch->msg_size));

@@ -133,16 +133,22 @@ static void count_parked(struct chan *ch, struct chan_waiter *w, int delta)
 		ch->nr_receivers += delta;
 }
 
-/* Take @w off its list, adding the time it spent there to the statistics. */
+/*
+ * Take @w off its list, adding the time it spent there to the statistics
+ * (and, for a sender, to adaptive admission's samples).
+ */
 static void unlink_waiter(struct chan *ch, struct chan_waiter *w)
 {
-	u64 ns = ktime_to_ns(ktime_sub(ktime_get(), w->parked_at));
+	ktime_t now = ktime_get();
+	u64 ns = ktime_to_ns(ktime_sub(now, w->parked_at));
 
 	list_del_init(&w->node);
 	count_parked(ch, w, -1);
 	if (w->send) {
 		ch->stats.send_wait_ns += ns;
 		ch->stats.send_wait_max_ns = max(ch->stats.send_wait_max_ns, ns);
+		/* The queueing delay adaptive admission follows. */
+		chan_aimd_sample(&ch->aimd, ns, ktime_to_ns(now));
 	} else {
 		ch->stats.recv_wait_ns += ns;
 		ch->stats.recv_wait_max_ns = max(ch->stats.recv_wait_max_ns, ns);

@@ -528,6 +528,9 @@ static int send_buffered(struct chan *ch, struct iov_iter *from, u32 len,
 		ret = -EAGAIN;
 		goto out_unlock;
 	}
+	ret = chan_admit_parking(ch, w);
+	if (ret)
+		goto out_unlock;
 	if (!stage && !w->pinned) {
 		/* Whoever frees a slot copies from our pages. */
 		spin_unlock(&ch->lock);
@@ -609,6 +612,9 @@ static int send_unbuffered(struct chan *ch, struct iov_iter *from, u32 len,
 		ret = -EAGAIN;
 		goto out_unlock;
 	}
+	ret = chan_admit_parking(ch, w);
+	if (ret)
+		goto out_unlock;
 	if (!w->pinned) {
 		/* The receiver that comes copies from our pages. */
 		spin_unlock(&ch->lock);

@@ -103,6 +103,13 @@ struct chan_ctl_destroy {
  * CHAN_IOC_SEND returns 0 when the message was queued or handed over;
  * CHAN_IOC_RECV returns the length of the message received, 0 at the end
  * of a closed channel.
+ *
+ * Every send (write(2) too) is checked in this order: its size (EINVAL,
+ * EMSGSIZE), a closed channel (EPIPE), the circuit breaker (ECONNREFUSED,
+ * see struct chan_breaker_config), the rate limiter (see struct
+ * chan_rate), then room: when there is none, a blocking send parks unless
+ * adaptive admission (sysfs admission/) already has as many senders
+ * parked as its cap, which fails it at once with EBUSY.
  */
 struct chan_xfer {
 	__u64 buf;
@@ -345,6 +352,33 @@ struct chan_breaker_report {
 
 #define CHAN_BREAKER_REPORT_SIZE_VER0	24
 
+/**
+ * struct chan_rate - argument of CHAN_IOC_SET_RATE/GET_RATE
+ * @rate: messages per second the send side admits; 0 turns the limit off
+ *	(the default).
+ * @burst: the bucket's size: the most messages admitted at once after a
+ *	quiet spell; at least 1 when @rate is not 0.
+ *
+ * A token bucket: it starts full, and every CHAN_IOC_SET_RATE fills it
+ * again; it gains @rate tokens a second, and each message sent takes one
+ * (a batch takes up to one per message; a select's send case takes one
+ * when the select starts, and gives it back unless that case commits).
+ * Over any interval of t seconds, at most @burst + @rate x t messages are
+ * admitted. The limiter comes after the closed check and the breaker, and
+ * before waiting for room. With no token, a non-blocking send fails with
+ * EAGAIN; a blocking one waits for its token, or fails with ETIMEDOUT at
+ * once, without waiting, when the token would come after its timeout.
+ * Either refusal counts in stats/rate_limited and is no outcome for the
+ * breaker. A message that is not sent after all gives its token back.
+ * CHAN_IOC_SET_RATE needs the rights of CHAN_IOC_SET_CAPACITY.
+ */
+struct chan_rate {
+	__u32 rate;
+	__u32 burst;
+};
+
+#define CHAN_RATE_SIZE_VER0	8
+
 /* Control device (/dev/chan-control), each needs CAP_SYS_ADMIN. */
 #define CHAN_CTL_GET_VERSION	_IO(CHAN_IOC_MAGIC, 0x00)
 #define CHAN_CTL_CREATE		_IOWR(CHAN_IOC_MAGIC, 0x01, struct chan_ctl_create)
@@ -366,5 +400,7 @@ struct chan_breaker_report {
 #define CHAN_IOC_BREAKER_RESET	_IO(CHAN_IOC_MAGIC, 0x23)
 #define CHAN_IOC_BREAKER_ACQUIRE _IOR(CHAN_IOC_MAGIC, 0x24, __u64)
 #define CHAN_IOC_BREAKER_REPORT	_IOW(CHAN_IOC_MAGIC, 0x25, struct chan_breaker_report)
+#define CHAN_IOC_SET_RATE	_IOW(CHAN_IOC_MAGIC, 0x26, struct chan_rate)
+#define CHAN_IOC_GET_RATE	_IOR(CHAN_IOC_MAGIC, 0x27, struct chan_rate)
 
 #endif /* _UAPI_LINUX_CHAN_H */

@@ -23,6 +23,7 @@ static const char *const stats[] = {
 	"stats/full", "stats/empty", "stats/send_timeouts", "stats/recv_timeouts",
 	"stats/interrupted", "stats/send_wait_ns", "stats/recv_wait_ns",
 	"stats/send_wait_max_ns", "stats/recv_wait_max_ns",
+	"stats/breaker_rejected", "stats/rate_limited",
 };
 
 #define PARK_MS 50
