@@ -41,6 +41,7 @@ static const char *const kind_names[] = {
 	[WK_STREAM]	 = "stream",
 	[WK_UNCONTENDED] = "uncontended",
 	[WK_MUX]	 = "mux",
+	[WK_REFUSE]	 = "refuse",
 };
 
 static const char *const wait_names[] = {

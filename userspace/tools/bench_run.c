@@ -537,6 +537,37 @@ static void uncontended(struct worker *w)
 	finish(w, w->count);
 }
 
+/*
+ * Sends on a link that refuses every one at once: a chan whose breaker
+ * is open (ECONNREFUSED, on a blocking fd), or a full link written
+ * without blocking (EAGAIN). What a producer pays to learn "not now".
+ */
+static void refuse(struct worker *w)
+{
+	size_t size = w->bc->msg_size;
+	int want = w->bc->guard == GUARD_OPEN ? -ECONNREFUSED : -EAGAIN;
+	unsigned char *buf;
+	uint64_t i, t, win;
+	int r;
+
+	buf = worker_buf(w, size);
+	barrier(w);
+	win = w->slot->start_ns;
+	for (i = 0; i < w->count; i++) {
+		r = link_send(w->a, buf, size);
+		if (r != want)
+			worker_fail(w, EXIT_ERROR, "send %llu: %s, expected %s",
+				    (unsigned long long)i,
+				    r ? strerror(-r) : "it went", strerror(-want));
+		if ((i + 1) % HIST_WINDOW == 0) {
+			t = now_ns();
+			hist_record(&w->slot->hist, (t - win) / HIST_WINDOW);
+			win = t;
+		}
+	}
+	finish(w, w->count);
+}
+
 static __attribute__((noreturn)) void worker_main(struct worker *w)
 {
 	const struct bench_case *bc = w->bc;
@@ -577,6 +608,9 @@ static __attribute__((noreturn)) void worker_main(struct worker *w)
 			producer(w);
 		else
 			mux_consumer(w);
+		break;
+	case WK_REFUSE:
+		refuse(w);
 		break;
 	}
 	worker_fail(w, EXIT_ERROR, "unknown work kind");
@@ -650,6 +684,20 @@ enum run_status bench_run(const struct bench_case *bc, uint64_t count,
 	for (i = 0; i < nlinks; i++) {
 		r = link_open(&links[i], bc->tr, bc->capacity, bc->msg_size,
 			      err, errlen);
+		if (!r && bc->guard != GUARD_NONE) {
+			r = link_guard(&links[i], bc->guard, err, errlen);
+			if (r) {
+				link_close_fds(&links[i]);
+				link_destroy(&links[i], why, sizeof(why));
+			}
+		}
+		if (!r && bc->kind == WK_REFUSE && bc->guard != GUARD_OPEN) {
+			r = link_refuse(&links[i], err, errlen);
+			if (r) {
+				link_close_fds(&links[i]);
+				link_destroy(&links[i], why, sizeof(why));
+			}
+		}
 		if (r) {
 			while (i--) {
 				link_close_fds(&links[i]);

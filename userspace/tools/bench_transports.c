@@ -554,6 +554,64 @@ out:
 	return ret;
 }
 
+/* ---- the send side's guard ---- */
+
+int link_guard(const struct link *l, enum guard_kind g, char *err,
+	       size_t errlen)
+{
+	struct chan_breaker_config c = {
+		.mode = CHAN_BREAKER_AUTO, .window_ms = 10000, .min_calls = 10,
+		.failure_pct = 50, .slow_pct = 100, .open_ms = 5000,
+		.open_min_ms = 1000, .open_max_ms = 60000,
+		.half_open_probes = 3, .half_open_max_ms = 10000,
+	};
+	/* Far more than any run sends: the bucket never runs dry. */
+	struct chan_rate r = { .rate = UINT32_MAX, .burst = UINT32_MAX };
+
+	if (g == GUARD_NONE)
+		return 0;
+	if (l->tr != TR_CHAN) {
+		snprintf(err, errlen, "only a chan link has a breaker");
+		return -EINVAL;
+	}
+	if (g == GUARD_OPEN)
+		c.mode = CHAN_BREAKER_FORCED_OPEN;
+	if (ioctl(l->tx, CHAN_IOC_SET_BREAKER, &c) ||
+	    (g == GUARD_IDLE && ioctl(l->tx, CHAN_IOC_SET_RATE, &r))) {
+		snprintf(err, errlen, "%s: %s",
+			 g == GUARD_IDLE ? "CHAN_IOC_SET_BREAKER/SET_RATE" :
+			 "CHAN_IOC_SET_BREAKER", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+int link_refuse(struct link *l, char *err, size_t errlen)
+{
+	unsigned char *buf = calloc(1, l->msg_size);
+	int flags, r = 0, i;
+
+	if (!buf) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	flags = fcntl(l->tx, F_GETFL);
+	if (flags < 0 || fcntl(l->tx, F_SETFL, flags | O_NONBLOCK)) {
+		snprintf(err, errlen, "O_NONBLOCK: %s", strerror(errno));
+		free(buf);
+		return -errno;
+	}
+	for (i = 0; i < (1 << 20) && !r; i++)
+		r = link_send(l, buf, l->msg_size);
+	free(buf);
+	if (r != -EAGAIN) {
+		snprintf(err, errlen, "filling the link: %s",
+			 r ? strerror(-r) : "never full");
+		return r ? r : -EIO;
+	}
+	return 0;
+}
+
 /* ---- moving messages ---- */
 
 static int write_all(int fd, const void *buf, size_t len)

@@ -77,6 +77,12 @@ static struct goal goals[] = {
 	     "batch64", "seqpacket", GOAL_RATIO_MIN, 1.0),
 	GOAL("Uncontended send+receive: time <= 1.0x pipe's",
 	     "uncontended", "pipe", GOAL_RATIO_MAX, 1.0),
+	GOAL("Breaker AUTO + rate limiter, idle, streaming: >= 0.95x msgs/s of neither",
+	     "guard-stream", "chan (no breaker, no limit)", GOAL_RATIO_MIN, 0.95),
+	GOAL("Breaker AUTO + rate limiter, idle, ping-pong: round trip <= 1.05x neither's",
+	     "guard-pingpong", "chan (no breaker, no limit)", GOAL_RATIO_MAX, 1.05),
+	GOAL("Open breaker: a refused send costs <= 1.0x a non-blocking write to a full pipe",
+	     "breaker-refuse", "pipe (full, O_NONBLOCK: EAGAIN)", GOAL_RATIO_MAX, 1.0),
 };
 
 static __attribute__((format(printf, 1, 2))) void progress(const char *fmt, ...)
@@ -305,6 +311,48 @@ static void build_scenarios(void)
 	add_case(s, TR_CHAN, WK_PINGPONG, 0, 64, 1, 1, 1,
 		 "chan (read/write, capacity 0)", "round trip");
 	add_case(s, TR_PIPE, WK_PINGPONG, 1, 64, 1, 1, 1, "pipe", "round trip");
+
+	/*
+	 * The guard's cost when it has nothing to do: the breaker in AUTO
+	 * counting every send, and a rate limit far above what is sent,
+	 * against a channel with neither (the first chan case is the one
+	 * the ratios are of).
+	 */
+	s = add_scenario("guard-stream", RATIO_THROUGHPUT, window,
+			 "Guard overhead, streaming: 1 -> 1, 64 B, capacity 64, breaker AUTO and a rate limit it never reaches vs neither");
+	bc = add_case(s, TR_CHAN, WK_STREAM, 64, 64, 1, 1, 1,
+		      "chan (breaker AUTO + rate limit)", "msg");
+	bc->guard = GUARD_IDLE;
+	add_case(s, TR_CHAN, WK_STREAM, 64, 64, 1, 1, 1,
+		 "chan (no breaker, no limit)", "msg");
+	add_case(s, TR_PIPE, WK_STREAM, 64, 64, 1, 1, 1, NULL, "msg");
+
+	s = add_scenario("guard-pingpong", RATIO_TIME,
+			 "round-trip time, every round trip",
+			 "Guard overhead, ping-pong: 64 B, capacity 1 each way, breaker AUTO and a rate limit it never reaches on both channels vs neither");
+	s->p50_ratio = true;
+	bc = add_case(s, TR_CHAN, WK_PINGPONG, 1, 64, 1, 1, 1,
+		      "chan (breaker AUTO + rate limit)", "round trip");
+	bc->guard = GUARD_IDLE;
+	add_case(s, TR_CHAN, WK_PINGPONG, 1, 64, 1, 1, 1,
+		 "chan (no breaker, no limit)", "round trip");
+	add_case(s, TR_PIPE, WK_PINGPONG, 1, 64, 1, 1, 1, NULL, "round trip");
+
+	/*
+	 * What "fail in microseconds" costs: a send the open breaker
+	 * refuses, on a blocking fd, against the cheapest refusals there
+	 * are: a non-blocking send on a full channel or pipe.
+	 */
+	s = add_scenario("breaker-refuse", RATIO_TIME,
+			 "ns per refused send, over windows of 64",
+			 "Refused sends: chan with its breaker open (ECONNREFUSED, blocking fd) vs a full chan and a full pipe written with O_NONBLOCK (EAGAIN), 64 B");
+	bc = add_case(s, TR_CHAN, WK_REFUSE, 64, 64, 1, 1, 1,
+		      "chan (breaker open: ECONNREFUSED)", "refused send");
+	bc->guard = GUARD_OPEN;
+	add_case(s, TR_CHAN, WK_REFUSE, 64, 64, 1, 1, 1,
+		 "chan (full, O_NONBLOCK: EAGAIN)", "refused send");
+	add_case(s, TR_PIPE, WK_REFUSE, 64, 64, 1, 1, 1,
+		 "pipe (full, O_NONBLOCK: EAGAIN)", "refused send");
 }
 
 /* ---- filters ---- */
@@ -658,7 +706,8 @@ static void judge(struct goal *g)
 		return;
 	}
 	for (i = 0; i < s->ncases; i++)
-		if (!strcmp(transport_names[s->m[i].bc.tr], g->peer))
+		if (i != ci && (!strcmp(s->m[i].bc.label, g->peer) ||
+				!strcmp(transport_names[s->m[i].bc.tr], g->peer)))
 			break;
 	if (i == s->ncases)
 		return;

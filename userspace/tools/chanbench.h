@@ -81,6 +81,13 @@ enum transport_id {
 
 extern const char *const transport_names[TR_NR];
 
+/* The send side's guard of a chan link (breaker, rate limiter). */
+enum guard_kind {
+	GUARD_NONE,		/* both off, the default */
+	GUARD_IDLE,		/* breaker AUTO, a rate limit it never reaches */
+	GUARD_OPEN,		/* breaker FORCED_OPEN: every send ECONNREFUSED */
+};
+
 /*
  * One direction of message transport. Set up in the parent, inherited by
  * the worker processes through fork(); tx and rx are fds (or mqd_t).
@@ -113,6 +120,11 @@ int link_open(struct link *l, enum transport_id tr, unsigned int capacity,
 	      size_t msg_size, char *err, size_t errlen);
 void link_close_fds(struct link *l);
 int link_destroy(struct link *l, char *err, size_t errlen);
+/* Configure a chan link's breaker and rate limiter; 0 or -errno. */
+int link_guard(const struct link *l, enum guard_kind g, char *err,
+	       size_t errlen);
+/* Make every send on @l fail at once: fill it, non-blocking; 0 or -errno. */
+int link_refuse(struct link *l, char *err, size_t errlen);
 
 /* 0 or -errno; a whole message. */
 int link_send(const struct link *l, const void *buf, size_t len);
@@ -174,7 +186,9 @@ enum work_kind {
 	WK_STREAM,		/* producers -> consumers over one link */
 	WK_UNCONTENDED,		/* one process sends and receives */
 	WK_MUX,			/* 1 producer round-robin over links -> 1 consumer taking from any */
+	WK_REFUSE,		/* one process sends on a link that refuses every send */
 };
+
 
 enum placement {
 	PLACE_ANY,		/* wherever the scheduler puts them */
@@ -194,6 +208,7 @@ struct bench_case {
 	unsigned int links;	/* WK_MUX: links the consumer waits on */
 	enum wait_kind wait;	/* WK_MUX, WK_PINGPONG: how they wait */
 	enum placement place;
+	enum guard_kind guard;	/* TR_CHAN */
 	const char *label;	/* as reported, e.g. "pipe (round trip)" */
 	const char *unit;	/* "msg", "round trip", "send+recv" */
 };
@@ -281,7 +296,7 @@ enum goal_cmp { GOAL_RATIO_MIN, GOAL_RATIO_MAX, GOAL_WAKEUPS_MAX };
 struct goal {
 	const char *text;
 	const char *scenario;
-	const char *peer;	/* transport name; NULL for GOAL_WAKEUPS_MAX */
+	const char *peer;	/* case label or transport name; NULL for GOAL_WAKEUPS_MAX */
 	enum goal_cmp cmp;
 	double target;
 	/* evaluated */
