@@ -576,11 +576,11 @@ int link_guard(const struct link *l, enum guard_kind g, char *err,
 	}
 	if (g == GUARD_OPEN)
 		c.mode = CHAN_BREAKER_FORCED_OPEN;
-	if (ioctl(l->tx, CHAN_IOC_SET_BREAKER, &c) ||
-	    (g == GUARD_IDLE && ioctl(l->tx, CHAN_IOC_SET_RATE, &r))) {
-		snprintf(err, errlen, "%s: %s",
-			 g == GUARD_IDLE ? "CHAN_IOC_SET_BREAKER/SET_RATE" :
-			 "CHAN_IOC_SET_BREAKER", strerror(errno));
+	if ((g != GUARD_RATE && ioctl(l->tx, CHAN_IOC_SET_BREAKER, &c)) ||
+	    ((g == GUARD_IDLE || g == GUARD_RATE) &&
+	     ioctl(l->tx, CHAN_IOC_SET_RATE, &r))) {
+		snprintf(err, errlen, "CHAN_IOC_SET_BREAKER/SET_RATE: %s",
+			 strerror(errno));
 		return -errno;
 	}
 	return 0;

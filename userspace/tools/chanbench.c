@@ -325,7 +325,29 @@ static void build_scenarios(void)
 	bc->guard = GUARD_IDLE;
 	add_case(s, TR_CHAN, WK_STREAM, 64, 64, 1, 1, 1,
 		 "chan (no breaker, no limit)", "msg");
+	bc = add_case(s, TR_CHAN, WK_STREAM, 64, 64, 1, 1, 1,
+		      "chan (breaker AUTO only)", "msg");
+	bc->guard = GUARD_BREAKER;
+	bc = add_case(s, TR_CHAN, WK_STREAM, 64, 64, 1, 1, 1,
+		      "chan (rate limit only)", "msg");
+	bc->guard = GUARD_RATE;
 	add_case(s, TR_PIPE, WK_STREAM, 64, 64, 1, 1, 1, NULL, "msg");
+
+	/* The same per send+receive pair, with no scheduling in the way. */
+	s = add_scenario("guard-uncontended", RATIO_TIME,
+			 "ns per send+receive pair, over windows of 64 pairs",
+			 "Guard overhead, uncontended: one process sends and receives, 64 B, capacity 64, breaker AUTO and a rate limit it never reaches vs neither");
+	bc = add_case(s, TR_CHAN, WK_UNCONTENDED, 64, 64, 1, 1, 1,
+		      "chan (breaker AUTO + rate limit)", "send+recv");
+	bc->guard = GUARD_IDLE;
+	add_case(s, TR_CHAN, WK_UNCONTENDED, 64, 64, 1, 1, 1,
+		 "chan (no breaker, no limit)", "send+recv");
+	bc = add_case(s, TR_CHAN, WK_UNCONTENDED, 64, 64, 1, 1, 1,
+		      "chan (breaker AUTO only)", "send+recv");
+	bc->guard = GUARD_BREAKER;
+	bc = add_case(s, TR_CHAN, WK_UNCONTENDED, 64, 64, 1, 1, 1,
+		      "chan (rate limit only)", "send+recv");
+	bc->guard = GUARD_RATE;
 
 	s = add_scenario("guard-pingpong", RATIO_TIME,
 			 "round-trip time, every round trip",

@@ -85,6 +85,8 @@ extern const char *const transport_names[TR_NR];
 enum guard_kind {
 	GUARD_NONE,		/* both off, the default */
 	GUARD_IDLE,		/* breaker AUTO, a rate limit it never reaches */
+	GUARD_BREAKER,		/* breaker AUTO only */
+	GUARD_RATE,		/* the rate limit only */
 	GUARD_OPEN,		/* breaker FORCED_OPEN: every send ECONNREFUSED */
 };
 
