@@ -563,6 +563,49 @@ static void breaker_adaptive_rate_moves_by_a_tenth(struct kunit *test)
 	KUNIT_EXPECT_LT(test, br.r, 100U);
 }
 
+/*
+ * Admitting freely (without the lock, from a cached answer) is exactly
+ * what chan_breaker_admit() would do: only a closed AUTO or METRICS_ONLY
+ * breaker, with the same ticket, and that ticket's outcome counts.
+ */
+static void breaker_admits_freely_only_when_closed(struct kunit *test)
+{
+	static const u32 never[] = {
+		CHAN_BREAKER_DISABLED, CHAN_BREAKER_FORCED_OPEN,
+	};
+	struct chan_breaker_cfg cfg;
+	struct chan_breaker br;
+	u64 free, ticket;
+	u32 i;
+
+	cfg_auto(&cfg);
+	brk_new(&br, &cfg);
+	KUNIT_ASSERT_TRUE(test, chan_breaker_admits_freely(&br, &free));
+	KUNIT_EXPECT_EQ(test, chan_breaker_admit(&br, T0, &ticket), 0);
+	KUNIT_EXPECT_EQ(test, free, ticket);
+	KUNIT_EXPECT_EQ(test, chan_breaker_record(&br, free, CHAN_BRK_SUCCESS, 0,
+						  T0), 0);
+	KUNIT_EXPECT_EQ(test, br.b[br.epoch % CHAN_BRK_BUCKETS].calls, 1U);
+	brk_new(&br, &cfg);
+	KUNIT_ASSERT_TRUE(test, chan_breaker_admits_freely(&br, &free));
+	trip(test, &br, T0);
+	KUNIT_EXPECT_FALSE(test, chan_breaker_admits_freely(&br, &ticket));
+	/* The cached ticket is of the old generation: its outcome is dropped. */
+	KUNIT_EXPECT_EQ(test, chan_breaker_record(&br, free, CHAN_BRK_FAILURE, 0,
+						  T0), -ESTALE);
+	chan_breaker_advance(&br, br.open_until);
+	KUNIT_EXPECT_EQ(test, br.state, (u32)CHAN_BREAKER_HALF_OPEN);
+	KUNIT_EXPECT_FALSE(test, chan_breaker_admits_freely(&br, &ticket));
+	cfg.mode = CHAN_BREAKER_METRICS_ONLY;
+	brk_new(&br, &cfg);
+	KUNIT_EXPECT_TRUE(test, chan_breaker_admits_freely(&br, &ticket));
+	for (i = 0; i < ARRAY_SIZE(never); i++) {
+		cfg.mode = never[i];
+		brk_new(&br, &cfg);
+		KUNIT_EXPECT_FALSE(test, chan_breaker_admits_freely(&br, &ticket));
+	}
+}
+
 static void breaker_cfg_check_rejects_out_of_range(struct kunit *test)
 {
 	static const struct {
@@ -626,6 +669,7 @@ static struct kunit_case chan_breaker_cases[] = {
 	KUNIT_CASE(breaker_reset_closes_auto),
 	KUNIT_CASE(breaker_adaptive_threshold),
 	KUNIT_CASE(breaker_adaptive_rate_moves_by_a_tenth),
+	KUNIT_CASE(breaker_admits_freely_only_when_closed),
 	KUNIT_CASE(breaker_cfg_check_rejects_out_of_range),
 	{}
 };

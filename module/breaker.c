@@ -401,6 +401,26 @@ void chan_breaker_reset(struct chan_breaker *br, u64 now)
 EXPORT_SYMBOL_IF_KUNIT(chan_breaker_reset);
 
 /**
+ * chan_breaker_admits_freely() - is every call admitted, whatever the time?
+ * @br: the breaker.
+ * @ticket: set, when it is, to the ticket chan_breaker_admit() would give.
+ *
+ * True in CLOSED (AUTO or METRICS_ONLY): time alone changes nothing
+ * there, and admitting changes nothing either, so a caller may cache the
+ * answer until the breaker's next change and admit without its lock.
+ */
+bool chan_breaker_admits_freely(const struct chan_breaker *br, u64 *ticket)
+{
+	if ((br->cfg.mode != CHAN_BREAKER_AUTO &&
+	     br->cfg.mode != CHAN_BREAKER_METRICS_ONLY) ||
+	    br->state != CHAN_BREAKER_CLOSED)
+		return false;
+	*ticket = CHAN_BRK_TICKET(br->generation, 0);
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(chan_breaker_admits_freely);
+
+/**
  * chan_breaker_admit() - may a call go ahead?
  * @br: the breaker.
  * @now: the time.

@@ -424,6 +424,11 @@ struct chan_aimd {
  * @guard_lock: serialises the breaker and the rate limiter (guard.c); a
  *	leaf lock. Protects the members below it.
  * @guarded: the breaker is not DISABLED, read without @guard_lock.
+ * @brk_free: while the breaker admits every send whatever the time
+ *	(chan_breaker_admits_freely()), (the ticket << 1) | 1; else 0. Kept
+ *	by after_call() under @guard_lock, read without it.
+ * @brk_timed: the breaker times sends (slow_ms is set), read without
+ *	@guard_lock.
  * @limited: the rate limiter is on, read without @guard_lock.
  * @breaker: the send side's circuit breaker.
  * @tb: the send side's token bucket.
@@ -478,6 +483,8 @@ struct chan {
 	spinlock_t guard_lock;	/* serialises @breaker and @tb; a leaf */
 	bool guarded;
 	bool limited;
+	bool brk_timed;
+	u64 brk_free;
 	struct chan_breaker breaker;
 	struct chan_tb tb;
 	u64 rate_gen;
@@ -535,6 +542,7 @@ void chan_breaker_reset(struct chan_breaker *br, u64 now);
 bool chan_breaker_advance(struct chan_breaker *br, u64 now);
 bool chan_breaker_refuses(const struct chan_breaker *br, u64 now);
 u64 chan_breaker_next_deadline(const struct chan_breaker *br);
+bool chan_breaker_admits_freely(const struct chan_breaker *br, u64 *ticket);
 int chan_breaker_admit(struct chan_breaker *br, u64 now, u64 *ticket);
 int chan_breaker_record(struct chan_breaker *br, u64 ticket,
 			enum chan_brk_outcome outcome, u64 duration_ns, u64 now);

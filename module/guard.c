@@ -79,7 +79,11 @@ static void arm_timer(struct chan *ch)
 static __poll_t after_call(struct chan *ch, u64 gen, bool refused, u64 now)
 {
 	__poll_t events = 0;
+	u64 ticket;
 
+	WRITE_ONCE(ch->brk_free,
+		   chan_breaker_admits_freely(&ch->breaker, &ticket) ?
+		   ticket << 1 | 1 : 0);
 	arm_timer(ch);
 	if (ch->breaker.generation != gen)
 		events |= EPOLLPRI;
@@ -169,11 +173,22 @@ void chan_guard_wake(struct chan *ch)
 
 static int breaker_begin(struct chan *ch, struct chan_guard_call *gc)
 {
+	u64 gen, free = READ_ONCE(ch->brk_free);
 	__poll_t events;
 	bool refused;
-	u64 gen;
 	int ret;
 
+	/*
+	 * A closed breaker admits without its lock: a transition racing
+	 * with this comes after it, and starts a generation whose breaker
+	 * drops this send's outcome. The clock is read only for slow_ms.
+	 */
+	if (free) {
+		gc->ticket = free >> 1;
+		gc->start = READ_ONCE(ch->brk_timed) ? guard_now() : 0;
+		gc->tracked = true;
+		return 0;
+	}
 	gc->start = guard_now();
 	spin_lock_bh(&ch->guard_lock);
 	gen = ch->breaker.generation;
@@ -362,7 +377,9 @@ void chan_guard_end(struct chan *ch, struct chan_guard_call *gc, long ret)
 	if (!gc->tracked)
 		return;
 	now = guard_now();
-	record(ch, gc->ticket, outcome_of(ret), now - gc->start, now, NULL);
+	/* Untimed (no slow_ms) the duration is not looked at. */
+	record(ch, gc->ticket, outcome_of(ret), gc->start ? now - gc->start : 0,
+	       now, NULL);
 }
 
 /**
@@ -486,6 +503,7 @@ static __poll_t reconfigure_locked(struct chan *ch,
 		chan_breaker_reset(&ch->breaker, now);
 	WRITE_ONCE(ch->guarded,
 		   ch->breaker.cfg.mode != CHAN_BREAKER_DISABLED);
+	WRITE_ONCE(ch->brk_timed, ch->breaker.cfg.slow_ms != 0);
 	events = after_call(ch, gen, refused, now);
 	if (guard_deadline(ch) == U64_MAX &&
 	    hrtimer_try_to_cancel(&ch->guard_timer) >= 0)
