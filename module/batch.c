@@ -266,6 +266,7 @@ int chan_send_batch(struct chan *ch, const struct chan_iov __user *uvec,
 			if (fault_in_src(&kv[j + done], &faults))
 				break;
 		}
+		chan_ops_done_now(ch, true, kv + j, done);
 		moved += done;
 		if (j + done < n)
 			break;
@@ -430,6 +431,7 @@ int chan_recv_batch(struct chan *ch, struct chan_iov __user *uvec,
 				done++;
 			}
 		}
+		chan_ops_done_now(ch, false, kv + j, done);
 		for (i = 0; i < j + done; i++)
 			if (put_user(kv[i].len, &uvec[moved - j + i].len))
 				break;

@@ -175,6 +175,7 @@ enum chan_wait_state {
  * @kicked: woken with CHAN_RESULT_RETRY at least once: parks again at the
  *	head of its list, keeping its place.
  * @pinned: @pin holds the buffer's pages; peers may claim it to copy.
+ * @stall_warned: the stall_warn_ms warning about it was given.
  * @stage: a send parked with its message in a slot of its own (the file's
  *	staging slot): whoever frees a slot queues @stage and leaves the freed
  *	slot here in its place.
@@ -192,6 +193,7 @@ struct chan_waiter {
 	bool send;
 	bool kicked;
 	bool pinned;
+	bool stall_warned;
 	void *stage;
 	ktime_t since;
 	ktime_t parked_at;
@@ -211,7 +213,7 @@ struct chan_timeout {
 };
 
 /**
- * struct chan_stats - per-channel counters, under &chan.lock
+ * struct chan_counters - per-channel counters, under &chan.lock
  * @sent: messages queued or handed over.
  * @received: messages a receiver got from a parked sender (unbuffered);
  *	see &chan.rx_received for those taken from the ring.
@@ -228,7 +230,7 @@ struct chan_timeout {
  * @recv_wait_max_ns: longest time a receiver was parked at once.
  * @admission_rejected: sends refused by adaptive admission (EBUSY).
  */
-struct chan_stats {
+struct chan_counters {
 	u64 sent;
 	u64 received;
 	u64 bytes_sent;
@@ -386,6 +388,15 @@ struct chan_aimd {
 };
 
 /**
+ * struct chan_hist - wait-time histograms of one CPU (observe.c)
+ * @b: [0] receives, [1] sends: operations done, by CHAN_HIST_BUCKETS
+ *	bucket of the time their task was parked.
+ */
+struct chan_hist {
+	u64 b[2][CHAN_HIST_BUCKETS];
+};
+
+/**
  * struct chan - one channel, /dev/chan<N>
  * @dev: the device; its release frees the channel.
  * @cdev: the character device; open files hold a reference on @dev.
@@ -420,6 +431,8 @@ struct chan_aimd {
  * @had_writer: a writer opened the channel once (auto-close).
  * @stats: counters.
  * @aimd: adaptive admission: the cap on parked senders.
+ * @hist: per-cpu wait-time histograms of the operations done (observe.c).
+ * @debugfs: the channel's debugfs directory, or NULL.
  * @poll_wait: poll/epoll/select waiters, woken after the lock is dropped.
  * @guard_lock: serialises the breaker and the rate limiter (guard.c); a
  *	leaf lock. Protects the members below it.
@@ -475,8 +488,10 @@ struct chan {
 	u32 readers;
 	u32 writers;
 	bool had_writer;
-	struct chan_stats stats;
+	struct chan_counters stats;
 	struct chan_aimd aimd;
+	struct chan_hist __percpu *hist;
+	struct dentry *debugfs;
 
 	wait_queue_head_t poll_wait;
 
@@ -607,6 +622,7 @@ long chan_guard_ioctl(struct chan *ch, u64 *seen, bool may_configure,
 
 /* limits.c APIs: */
 void chan_limits_get(struct chan_limits *lim);
+u32 chan_stall_warn_ms(void);
 int chan_budget_charge(u64 bytes, u64 max_bytes);
 void chan_budget_uncharge(u64 bytes);
 
@@ -760,6 +776,22 @@ int chan_arg_in(void *dst, size_t ksize, size_t ver0, unsigned int cmd,
 		unsigned long arg);
 int chan_arg_out(unsigned int cmd, unsigned long arg, const void *src,
 		 size_t ksize, size_t ver0);
+
+/* observe.c APIs: */
+int chan_observe_init(struct chan *ch);
+void chan_observe_destroy(struct chan *ch);
+u32 chan_hist_bucket(u64 ns);
+void chan_op_done(struct chan *ch, bool send, u32 len, ktime_t since);
+void chan_ops_done_now(struct chan *ch, bool send, const struct chan_iov *kv,
+		       u32 n);
+void chan_parked(struct chan *ch, const struct chan_waiter *w);
+bool chan_sleep(struct chan *ch, const struct chan_timeout *to, ktime_t since,
+		bool *warned, const char *what);
+long chan_observe_ioctl(struct chan *ch, unsigned int cmd, unsigned long arg);
+void chan_debugfs_init(void);
+void chan_debugfs_exit(void);
+void chan_debugfs_add(struct chan *ch);
+void chan_debugfs_remove(struct chan *ch);
 
 /* sysfs.c APIs: */
 extern const struct attribute_group *chan_dev_groups[];

@@ -205,6 +205,7 @@ struct chan *chan_ctl_create_channel(const struct chan_ctl_create *req,
 		return ERR_PTR(ret);
 	}
 	chan_sysfs_added(ch);
+	chan_debugfs_add(ch);
 	/* A destroy may follow as soon as the mutex is dropped. */
 	get_device(&ch->dev);
 	mutex_unlock(&chan_ctl_mutex);
@@ -219,6 +220,7 @@ static int destroy_locked(struct chan *ch, bool force)
 	if (ret)
 		return ret;
 	xa_erase(&chan_ids, ch->index);
+	chan_debugfs_remove(ch);
 	cdev_device_del(&ch->cdev, &ch->dev);
 	put_device(&ch->dev);
 	return 0;
@@ -335,6 +337,7 @@ int chan_ctl_init(u32 max_chans)
 	ret = class_register(&chan_class);
 	if (ret)
 		goto err_unregister_region;
+	chan_debugfs_init();
 	return 0;
 
 err_unregister_region:
@@ -347,6 +350,7 @@ err_unregister_region:
  */
 void chan_ctl_exit(void)
 {
+	chan_debugfs_exit();
 	class_unregister(&chan_class);
 	unregister_chrdev_region(chan_devt, chan_nr_minors);
 	xa_destroy(&chan_ids);

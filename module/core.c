@@ -170,6 +170,7 @@
 #include <kunit/visibility.h>
 
 #include "chan.h"
+#include "trace.h"
 
 /**
  * chan_account_sent() - count a message queued or handed over
@@ -386,6 +387,7 @@ static void close_locked(struct chan *ch, struct chan_wakeups *wk)
 	if (ch->closed)
 		return;
 	ch->closed = true;
+	trace_chan_close(ch->index, ch->ring.count);
 	chan_complete_all(ch, true, -EPIPE, wk);
 	chan_eof_check(ch, wk);
 }
@@ -712,7 +714,12 @@ struct chan *chan_alloc(u32 capacity, u32 msg_size, u32 flags)
 	ch = kzalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT);
 	if (!ch)
 		return ERR_PTR(-ENOMEM);
-	ret = chan_ring_init(&ch->ring, capacity, msg_size);
+	ret = chan_observe_init(ch);
+	if (!ret) {
+		ret = chan_ring_init(&ch->ring, capacity, msg_size);
+		if (ret)
+			chan_observe_destroy(ch);
+	}
 	if (ret) {
 		kfree(ch);
 		return ERR_PTR(ret);
@@ -738,6 +745,7 @@ EXPORT_SYMBOL_IF_KUNIT(chan_alloc);
 void chan_free(struct chan *ch)
 {
 	chan_guard_destroy(ch);
+	chan_observe_destroy(ch);
 	if (ch->rx_spent)
 		chan_ring_put_slot(&ch->ring, ch->rx_spent);
 	chan_ring_destroy(&ch->ring);

@@ -284,6 +284,9 @@ static long chan_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case CHAN_IOC_NOSIZE(CHAN_IOC_GET_RATE):
 		return chan_guard_ioctl(cf->ch, &cf->brk_seen,
 					may_configure(cf->ch), cmd, arg);
+	case CHAN_IOC_NOSIZE(CHAN_IOC_GET_INFO):
+	case CHAN_IOC_NOSIZE(CHAN_IOC_GET_STATS):
+		return chan_observe_ioctl(cf->ch, cmd, arg);
 	default:
 		return -ENOTTY;
 	}

@@ -41,6 +41,7 @@
 #include <kunit/visibility.h>
 
 #include "chan.h"
+#include "trace.h"
 
 static u64 guard_now(void)
 {
@@ -85,8 +86,11 @@ static __poll_t after_call(struct chan *ch, u64 gen, bool refused, u64 now)
 		   chan_breaker_admits_freely(&ch->breaker, &ticket) ?
 		   ticket << 1 | 1 : 0);
 	arm_timer(ch);
-	if (ch->breaker.generation != gen)
+	if (ch->breaker.generation != gen) {
 		events |= EPOLLPRI;
+		trace_chan_breaker(ch->index, ch->breaker.state,
+				   ch->breaker.generation, ch->breaker.open_ms);
+	}
 	if ((events || refused) && !chan_breaker_refuses(&ch->breaker, now))
 		events |= EPOLLOUT | EPOLLWRNORM;
 	return events;
@@ -94,8 +98,8 @@ static __poll_t after_call(struct chan *ch, u64 gen, bool refused, u64 now)
 
 /*
  * Tell everyone who waits for @events; a transition (EPOLLPRI) also
- * wakes pollers of sysfs breaker/state. This is where the chan_breaker
- * tracepoint belongs. Without any lock held.
+ * wakes pollers of sysfs breaker/state (after_call() traced it). Without
+ * any lock held.
  */
 static void guard_notify(struct chan *ch, __poll_t events)
 {

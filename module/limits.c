@@ -62,7 +62,7 @@ MODULE_PARM_DESC(max_bytes, "Budget of capacity x msg_size over all channels (de
 
 static unsigned int stall_warn_ms;
 module_param(stall_warn_ms, uint, 0644);
-MODULE_PARM_DESC(stall_warn_ms, "Warn about waiters parked longer than this (0 = off)");
+MODULE_PARM_DESC(stall_warn_ms, "Warn once about a waiter parked longer than this many ms (0 = off)");
 
 static atomic64_t chan_bytes_charged = ATOMIC64_INIT(0);
 
@@ -79,6 +79,16 @@ void chan_limits_get(struct chan_limits *lim)
 	lim->max_capacity = READ_ONCE(max_capacity);
 	lim->max_msg_size = READ_ONCE(max_msg_size);
 	lim->max_bytes = READ_ONCE(max_bytes);
+}
+
+/**
+ * chan_stall_warn_ms() - the stall_warn_ms parameter now
+ *
+ * Return: milliseconds a waiter may be parked before a warning, 0 for none.
+ */
+u32 chan_stall_warn_ms(void)
+{
+	return READ_ONCE(stall_warn_ms);
 }
 
 /**

@@ -463,6 +463,12 @@ static int committed_case(struct chan_sel *sel)
 	}
 }
 
+/* When a select began, and whether stall_warn_ms warned about it. */
+struct chan_sel_stall {
+	ktime_t since;
+	bool warned;
+};
+
 /*
  * Sleep until a peer wins the claim word, or the timeout or a signal
  * makes the select win it itself (cancelling).
@@ -470,9 +476,9 @@ static int committed_case(struct chan_sel *sel)
  * Return: the index of the case a peer committed, or -ETIMEDOUT, -EINTR
  * (timed) or -ERESTARTSYS (untimed) with nothing committed.
  */
-static int sel_wait(struct chan_sel *sel, const struct chan_timeout *to)
+static int sel_wait(struct chan_sel *sel, const struct chan_timeout *to,
+		    struct chan_sel_stall *stall)
 {
-	ktime_t expires = to->expires;
 	bool expired = false;
 
 	for (;;) {
@@ -488,9 +494,9 @@ static int sel_wait(struct chan_sel *sel, const struct chan_timeout *to)
 			}
 			break;
 		}
-		if (!schedule_hrtimeout_range_clock(to->timed ? &expires :
-						    NULL, 0, HRTIMER_MODE_ABS,
-						    CLOCK_MONOTONIC))
+		/* A stall warning names the first case's channel. */
+		if (chan_sleep(sel->c[0].ch, to, stall->since, &stall->warned,
+			       "select"))
 			expired = true;
 	}
 	__set_current_state(TASK_RUNNING);
@@ -499,7 +505,7 @@ static int sel_wait(struct chan_sel *sel, const struct chan_timeout *to)
 
 /* One round: try every case, park them all, wait. */
 static int sel_round(struct chan_sel *sel, const struct chan_timeout *to,
-		     int *result)
+		     int *result, struct chan_sel_stall *stall)
 {
 	int i, ret;
 
@@ -532,7 +538,7 @@ static int sel_round(struct chan_sel *sel, const struct chan_timeout *to,
 			return sel->order[i];
 		}
 	}
-	ret = sel_wait(sel, to);
+	ret = sel_wait(sel, to, stall);
 	if (ret < 0)
 		return ret;
 	*result = sel->c[ret].w.result;
@@ -642,6 +648,7 @@ static noinline_for_stack int sel_run(struct chan_sel *sel,
 				      struct chan_select_case __user *ucases,
 				      const struct chan_timeout *to)
 {
+	struct chan_sel_stall stall = { .since = ktime_get() };
 	int ret, result = 0;
 	u32 i;
 
@@ -654,7 +661,7 @@ static noinline_for_stack int sel_run(struct chan_sel *sel,
 			return ret;
 	}
 	do {
-		ret = sel_round(sel, to, &result);
+		ret = sel_round(sel, to, &result, &stall);
 		unlink_cases(sel);
 		for (i = 0; i < sel->n; i++) {
 			struct chan_sel_case *c = &sel->c[i];
@@ -669,6 +676,9 @@ static noinline_for_stack int sel_run(struct chan_sel *sel,
 	if (ret >= 0) {
 		sel->won = ret;
 		sel->won_result = result;
+		if (result > 0)
+			chan_op_done(sel->c[ret].ch, sel->c[ret].send, result,
+				     sel->c[ret].w.since);
 	}
 	if (ret >= 0 && put_user(result, &ucases[ret].result))
 		return -EFAULT;

@@ -34,6 +34,7 @@ void chan_waiter_init(struct chan_waiter *w, bool send, u32 len)
 	w->send = send;
 	w->kicked = false;
 	w->pinned = false;
+	w->stall_warned = false;
 	w->stage = NULL;
 	w->since = 0;
 	w->parked_at = 0;
@@ -176,6 +177,7 @@ void chan_park(struct chan *ch, struct chan_waiter *w)
 	else
 		list_add_tail(&w->node, wait_list(ch, w));
 	count_parked(ch, w, 1);
+	chan_parked(ch, w);
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_park);
 
@@ -422,7 +424,6 @@ int chan_wait(struct chan *ch, struct chan_waiter *w,
 	      const struct chan_timeout *to)
 	__releases(&ch->lock)
 {
-	ktime_t expires = to->expires;
 	bool expired = false;
 	int ret;
 
@@ -454,10 +455,8 @@ int chan_wait(struct chan *ch, struct chan_waiter *w,
 			}
 			set_current_state(TASK_INTERRUPTIBLE | TASK_FREEZABLE);
 			spin_unlock(&ch->lock);
-			if (!schedule_hrtimeout_range_clock(to->timed ?
-							    &expires : NULL,
-							    0, HRTIMER_MODE_ABS,
-							    CLOCK_MONOTONIC))
+			if (chan_sleep(ch, to, w->since, &w->stall_warned,
+				       w->send ? "send" : "receive"))
 				expired = true;
 		}
 		__set_current_state(TASK_RUNNING);

@@ -671,6 +671,8 @@ ssize_t chan_send(struct chan *ch, struct iov_iter *from,
 	} while (ret == CHAN_RESULT_RETRY);
 	if (w.pinned)
 		chan_pin_release(&w.pin);
+	if (!ret)
+		chan_op_done(ch, true, len, w.since);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_send);
@@ -769,6 +771,8 @@ ssize_t chan_recv(struct chan *ch, struct iov_iter *to_iter,
 out:
 	if (w.pinned)
 		chan_pin_release(&w.pin);
+	if (ret > 0)
+		chan_op_done(ch, false, ret, w.since);
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_recv);

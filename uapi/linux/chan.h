@@ -379,6 +379,97 @@ struct chan_rate {
 
 #define CHAN_RATE_SIZE_VER0	8
 
+/*
+ * Wait-time histograms (struct chan_stats): bucket 0 counts operations
+ * that waited less than 1 us (most never waited at all); bucket i, 1..30,
+ * those that waited [2^(i-1), 2^i) us; bucket 31 those that waited
+ * 2^30 us (about 18 minutes) or more.
+ */
+#define CHAN_HIST_BUCKETS	32
+
+/**
+ * struct chan_info - argument of CHAN_IOC_GET_INFO: what a channel is and
+ *	its gauges now (as in sysfs, read at once)
+ * @index: N of /dev/chan<N>.
+ * @capacity: messages it buffers (0: unbuffered).
+ * @msg_size: largest message.
+ * @flags: CHAN_CREATE_F_* it was created with.
+ * @len: messages queued.
+ * @closed: 1 once closed.
+ * @waiting_senders: senders parked now.
+ * @waiting_receivers: receivers parked now.
+ * @readers: open files with read access.
+ * @writers: open files with write access.
+ * @breaker_state: CHAN_BREAKER_CLOSED, _OPEN or _HALF_OPEN.
+ * @reserved: zero.
+ * @oldest_wait_ms: how long the longest-parked waiter has waited, 0 when
+ *	none waits.
+ */
+struct chan_info {
+	__u32 index;
+	__u32 capacity;
+	__u32 msg_size;
+	__u32 flags;
+	__u32 len;
+	__u32 closed;
+	__u32 waiting_senders;
+	__u32 waiting_receivers;
+	__u32 readers;
+	__u32 writers;
+	__u32 breaker_state;
+	__u32 reserved;
+	__u64 oldest_wait_ms;
+};
+
+#define CHAN_INFO_SIZE_VER0	56
+
+/**
+ * struct chan_stats - argument of CHAN_IOC_GET_STATS: a channel's counters
+ *	since it was created, as in sysfs stats/
+ * @sent: messages queued or handed over.
+ * @received: messages received.
+ * @bytes_sent: bytes of @sent.
+ * @bytes_received: bytes of @received.
+ * @full: sends that found no room (or, unbuffered, no receiver).
+ * @empty: receives that found nothing.
+ * @send_timeouts: sends that ended with ETIMEDOUT after waiting for room.
+ * @recv_timeouts: receives that ended with ETIMEDOUT.
+ * @interrupted: waits ended by a signal.
+ * @breaker_rejected: sends the breaker refused (since its last reset).
+ * @rate_limited: sends the rate limiter refused.
+ * @admission_rejected: sends adaptive admission refused.
+ * @send_wait_ns: total time senders spent parked.
+ * @recv_wait_ns: total time receivers spent parked.
+ * @send_wait_max_ns: longest time a sender was parked at once.
+ * @recv_wait_max_ns: longest time a receiver was parked at once.
+ * @send_wait_hist: messages sent, by how long their sender waited
+ *	(CHAN_HIST_BUCKETS); at rest it sums to @sent.
+ * @recv_wait_hist: messages received, by how long their receiver waited;
+ *	at rest it sums to @received.
+ */
+struct chan_stats {
+	__u64 sent;
+	__u64 received;
+	__u64 bytes_sent;
+	__u64 bytes_received;
+	__u64 full;
+	__u64 empty;
+	__u64 send_timeouts;
+	__u64 recv_timeouts;
+	__u64 interrupted;
+	__u64 breaker_rejected;
+	__u64 rate_limited;
+	__u64 admission_rejected;
+	__u64 send_wait_ns;
+	__u64 recv_wait_ns;
+	__u64 send_wait_max_ns;
+	__u64 recv_wait_max_ns;
+	__u64 send_wait_hist[CHAN_HIST_BUCKETS];
+	__u64 recv_wait_hist[CHAN_HIST_BUCKETS];
+};
+
+#define CHAN_STATS_SIZE_VER0	640
+
 /* Control device (/dev/chan-control), each needs CAP_SYS_ADMIN. */
 #define CHAN_CTL_GET_VERSION	_IO(CHAN_IOC_MAGIC, 0x00)
 #define CHAN_CTL_CREATE		_IOWR(CHAN_IOC_MAGIC, 0x01, struct chan_ctl_create)
@@ -402,5 +493,7 @@ struct chan_rate {
 #define CHAN_IOC_BREAKER_REPORT	_IOW(CHAN_IOC_MAGIC, 0x25, struct chan_breaker_report)
 #define CHAN_IOC_SET_RATE	_IOW(CHAN_IOC_MAGIC, 0x26, struct chan_rate)
 #define CHAN_IOC_GET_RATE	_IOR(CHAN_IOC_MAGIC, 0x27, struct chan_rate)
+#define CHAN_IOC_GET_INFO	_IOR(CHAN_IOC_MAGIC, 0x28, struct chan_info)
+#define CHAN_IOC_GET_STATS	_IOR(CHAN_IOC_MAGIC, 0x29, struct chan_stats)
 
 #endif /* _UAPI_LINUX_CHAN_H */

@@ -90,6 +90,8 @@ static int trace_async_stop(void)
 		if (line[0] != '#' && strstr(line, "io_uring_queue_async_work"))
 			n++;
 	fclose(f);
+	/* Tracing is on at boot: leave it so for whoever comes next. */
+	write_file(TRACEFS "/tracing_on", "1");
 	return n;
 }
 

@@ -171,6 +171,50 @@ _Static_assert(sizeof(struct chan_rate) == CHAN_RATE_SIZE_VER0,
 OFF(chan_rate, rate, 0);	TYPE(chan_rate, rate, __u32);
 OFF(chan_rate, burst, 4);	TYPE(chan_rate, burst, __u32);
 
+/* struct chan_info */
+SIZE(chan_info, 56);
+_Static_assert(CHAN_INFO_SIZE_VER0 == 56, "CHAN_INFO_SIZE_VER0");
+_Static_assert(sizeof(struct chan_info) == CHAN_INFO_SIZE_VER0,
+	       "chan_info VER0 is the current size");
+OFF(chan_info, index, 0);		TYPE(chan_info, index, __u32);
+OFF(chan_info, capacity, 4);		TYPE(chan_info, capacity, __u32);
+OFF(chan_info, msg_size, 8);		TYPE(chan_info, msg_size, __u32);
+OFF(chan_info, flags, 12);		TYPE(chan_info, flags, __u32);
+OFF(chan_info, len, 16);		TYPE(chan_info, len, __u32);
+OFF(chan_info, closed, 20);		TYPE(chan_info, closed, __u32);
+OFF(chan_info, waiting_senders, 24);	TYPE(chan_info, waiting_senders, __u32);
+OFF(chan_info, waiting_receivers, 28);	TYPE(chan_info, waiting_receivers, __u32);
+OFF(chan_info, readers, 32);		TYPE(chan_info, readers, __u32);
+OFF(chan_info, writers, 36);		TYPE(chan_info, writers, __u32);
+OFF(chan_info, breaker_state, 40);	TYPE(chan_info, breaker_state, __u32);
+OFF(chan_info, reserved, 44);		TYPE(chan_info, reserved, __u32);
+OFF(chan_info, oldest_wait_ms, 48);	TYPE(chan_info, oldest_wait_ms, __u64);
+
+/* struct chan_stats */
+_Static_assert(CHAN_HIST_BUCKETS == 32, "CHAN_HIST_BUCKETS");
+SIZE(chan_stats, 640);
+_Static_assert(CHAN_STATS_SIZE_VER0 == 640, "CHAN_STATS_SIZE_VER0");
+_Static_assert(sizeof(struct chan_stats) == CHAN_STATS_SIZE_VER0,
+	       "chan_stats VER0 is the current size");
+OFF(chan_stats, sent, 0);		TYPE(chan_stats, sent, __u64);
+OFF(chan_stats, received, 8);		TYPE(chan_stats, received, __u64);
+OFF(chan_stats, bytes_sent, 16);	TYPE(chan_stats, bytes_sent, __u64);
+OFF(chan_stats, bytes_received, 24);	TYPE(chan_stats, bytes_received, __u64);
+OFF(chan_stats, full, 32);		TYPE(chan_stats, full, __u64);
+OFF(chan_stats, empty, 40);		TYPE(chan_stats, empty, __u64);
+OFF(chan_stats, send_timeouts, 48);	TYPE(chan_stats, send_timeouts, __u64);
+OFF(chan_stats, recv_timeouts, 56);	TYPE(chan_stats, recv_timeouts, __u64);
+OFF(chan_stats, interrupted, 64);	TYPE(chan_stats, interrupted, __u64);
+OFF(chan_stats, breaker_rejected, 72);	TYPE(chan_stats, breaker_rejected, __u64);
+OFF(chan_stats, rate_limited, 80);	TYPE(chan_stats, rate_limited, __u64);
+OFF(chan_stats, admission_rejected, 88);	TYPE(chan_stats, admission_rejected, __u64);
+OFF(chan_stats, send_wait_ns, 96);	TYPE(chan_stats, send_wait_ns, __u64);
+OFF(chan_stats, recv_wait_ns, 104);	TYPE(chan_stats, recv_wait_ns, __u64);
+OFF(chan_stats, send_wait_max_ns, 112);	TYPE(chan_stats, send_wait_max_ns, __u64);
+OFF(chan_stats, recv_wait_max_ns, 120);	TYPE(chan_stats, recv_wait_max_ns, __u64);
+OFF(chan_stats, send_wait_hist, 128);	FSIZE(chan_stats, send_wait_hist, 256);
+OFF(chan_stats, recv_wait_hist, 384);	FSIZE(chan_stats, recv_wait_hist, 256);
+
 /* constants */
 _Static_assert(CHAN_IOC_MAGIC == 0xBC, "ioctl magic");
 _Static_assert(CHAN_TIMEOUT_INFINITE == -1, "CHAN_TIMEOUT_INFINITE is -1");
@@ -216,6 +260,8 @@ IOC(CHAN_IOC_BREAKER_ACQUIRE, _IOC_READ, 0x24, 8);
 IOC(CHAN_IOC_BREAKER_REPORT, _IOC_WRITE, 0x25, CHAN_BREAKER_REPORT_SIZE_VER0);
 IOC(CHAN_IOC_SET_RATE, _IOC_WRITE, 0x26, CHAN_RATE_SIZE_VER0);
 IOC(CHAN_IOC_GET_RATE, _IOC_READ, 0x27, CHAN_RATE_SIZE_VER0);
+IOC(CHAN_IOC_GET_INFO, _IOC_READ, 0x28, CHAN_INFO_SIZE_VER0);
+IOC(CHAN_IOC_GET_STATS, _IOC_READ, 0x29, CHAN_STATS_SIZE_VER0);
 
 /* Control numbers 0x00-0x0f, channel numbers from 0x10 (header comment). */
 _Static_assert(_IOC_NR(CHAN_CTL_DESTROY) < 0x10 && _IOC_NR(CHAN_IOC_SEND) >= 0x10,
@@ -246,6 +292,8 @@ int chan_abi_distinct(unsigned int cmd)
 	case CHAN_IOC_BREAKER_REPORT:
 	case CHAN_IOC_SET_RATE:
 	case CHAN_IOC_GET_RATE:
+	case CHAN_IOC_GET_INFO:
+	case CHAN_IOC_GET_STATS:
 		return 1;
 	}
 	return 0;
