@@ -14,6 +14,7 @@ extern struct kunit_suite chan_select_suite;
 extern struct kunit_suite chan_breaker_suite;
 extern struct kunit_suite chan_ratelimit_suite;
 extern struct kunit_suite chan_admission_suite;
+extern struct kunit_suite chan_observe_suite;
 extern struct kunit_suite chan_control_suite;
 extern struct kunit_suite chan_uapi_suite;
 
