@@ -1279,6 +1279,14 @@ static void check_table(struct fixture *fx)
 	     RATE);
 	chanstat(&r, 0, "-i", "1000", NULL);
 	T_EQ(r.exit_code, 0, "chanstat -i 1000 exits 0");
+	/* The table as a reader sees it, in the log. */
+	for (p = r.out; p && *p;) {
+		const char *eol = strchr(p, '\n');
+		int len = eol ? (int)(eol - p) : (int)strlen(p);
+
+		t_diag("  %.*s", len, p);
+		p += len + !!eol;
+	}
 	p = r.out;
 	if (!T_OK(table_parse(&p, t), "  ... its first line is the header, every row has %d cells",
 		  TABLE_COLS)) {
