@@ -50,6 +50,14 @@ static bool may_configure(const struct chan *ch)
 	return uid_eq(current_fsuid(), ch->uid) || capable(CAP_SYS_ADMIN);
 }
 
+/* A number written to reconfigure the channel: the writer's rights first. */
+static int config_u32(struct device *dev, const char *buf, u32 *val)
+{
+	if (!may_configure(to_chan(dev)))
+		return -EPERM;
+	return kstrtou32(buf, 0, val);
+}
+
 static ssize_t oldest_wait_ms_show(struct device *dev,
 				   struct device_attribute *attr, char *buf)
 {
@@ -63,9 +71,7 @@ static ssize_t capacity_store(struct device *dev,
 	u32 capacity;
 	int ret;
 
-	if (!may_configure(to_chan(dev)))
-		return -EPERM;
-	ret = kstrtou32(buf, 0, &capacity);
+	ret = config_u32(dev, buf, &capacity);
 	if (ret)
 		return ret;
 	ret = chan_set_capacity(to_chan(dev), capacity);
@@ -233,9 +239,7 @@ static ssize_t brk_cfg_store(struct device *dev, struct device_attribute *attr,
 	u32 val;
 	int ret;
 
-	if (!may_configure(ch))
-		return -EPERM;
-	ret = kstrtou32(buf, 0, &val);
+	ret = config_u32(dev, buf, &val);
 	if (ret)
 		return ret;
 	ret = chan_guard_set_field(ch, brk_cfg_offset(attr), val);
@@ -398,9 +402,7 @@ static ssize_t rate_store_one(struct device *dev, const char *buf,
 	u32 val;
 	int ret;
 
-	if (!may_configure(ch))
-		return -EPERM;
-	ret = kstrtou32(buf, 0, &val);
+	ret = config_u32(dev, buf, &val);
 	if (ret)
 		return ret;
 	ret = burst ? chan_guard_set_rate(ch, NULL, &val) :
@@ -450,9 +452,7 @@ static ssize_t aimd_store(struct device *dev, const char *buf, size_t count,
 	u32 val;
 	int ret;
 
-	if (!may_configure(ch))
-		return -EPERM;
-	ret = kstrtou32(buf, 0, &val);
+	ret = config_u32(dev, buf, &val);
 	if (ret)
 		return ret;
 	if (max && (!val || val > CHAN_AIMD_MAX_LIMIT))
