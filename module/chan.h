@@ -438,15 +438,16 @@ struct chan_hist {
  *	leaf lock. Protects the members below it.
  * @guarded: the breaker is not DISABLED, read without @guard_lock.
  * @brk_free: while the breaker admits every send whatever the time
- *	(chan_breaker_admits_freely()), (the ticket << 1) | 1; else 0. Kept
- *	by after_call() under @guard_lock, read without it.
- * @brk_timed: the breaker times sends (slow_ms is set), read without
- *	@guard_lock.
+ *	(chan_breaker_admits_freely()): the ticket << 2, bit 1 set when it
+ *	times sends (slow_ms), bit 0 set; else 0. Kept by after_call()
+ *	under @guard_lock, read without it: one word, so the two agree.
  * @limited: the rate limiter is on, read without @guard_lock.
  * @breaker: the send side's circuit breaker.
  * @tb: the send side's token bucket.
  * @rate_gen: bumped by every CHAN_IOC_SET_RATE, read without the lock by
  *	senders waiting for a token.
+ * @rate_given: bumped when tokens are given back, read without the lock
+ *	by senders about to sleep for one.
  * @rate_limited: sends the rate limiter refused.
  * @rate_poll_at: a poller found no token: when the next one comes (ns),
  *	0 if nobody waits for it.
@@ -498,11 +499,11 @@ struct chan {
 	spinlock_t guard_lock;	/* serialises @breaker and @tb; a leaf */
 	bool guarded;
 	bool limited;
-	bool brk_timed;
 	u64 brk_free;
 	struct chan_breaker breaker;
 	struct chan_tb tb;
 	u64 rate_gen;
+	u64 rate_given;
 	u64 rate_limited;
 	u64 rate_poll_at;
 	wait_queue_head_t rate_wait;

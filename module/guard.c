@@ -18,10 +18,14 @@
  * other error, a rate limiter's refusal among them). Outcomes of a
  * generation that has ended are dropped by the breaker.
  *
- * A sender with no token sleeps on chan->rate_wait, interruptibly and
- * without any lock, until its token is due; close, destroy and a change of
- * the rate wake it early. Tokens of messages not sent go back to the
- * bucket, unless the rate changed meanwhile (that filled it).
+ * A sender with no token gives back its admission by the breaker (a
+ * half-open probe slot must not wait on the limiter), sleeps on
+ * chan->rate_wait, interruptibly and without any lock, until its token is
+ * due, then asks the breaker again. Close, destroy, a change of the rate
+ * and tokens given back wake it early (chan->rate_gen and ->rate_given,
+ * read after prepare_to_wait(), say which). Tokens of messages not sent
+ * go back to the bucket, unless the rate changed meanwhile (that filled
+ * it).
  *
  * Notifications: whoever makes a transition (a send, an ioctl, a sysfs
  * write, poll, the timer) notifies pollers with EPOLLPRI, sysfs pollers of
@@ -84,7 +88,7 @@ static __poll_t after_call(struct chan *ch, u64 gen, bool refused, u64 now)
 
 	WRITE_ONCE(ch->brk_free,
 		   chan_breaker_admits_freely(&ch->breaker, &ticket) ?
-		   ticket << 1 | 1 : 0);
+		   ticket << 2 | (u64)!!ch->breaker.cfg.slow_ms << 1 | 1 : 0);
 	arm_timer(ch);
 	if (ch->breaker.generation != gen) {
 		events |= EPOLLPRI;
@@ -188,8 +192,8 @@ static int breaker_begin(struct chan *ch, struct chan_guard_call *gc)
 	 * drops this send's outcome. The clock is read only for slow_ms.
 	 */
 	if (free) {
-		gc->ticket = free >> 1;
-		gc->start = READ_ONCE(ch->brk_timed) ? guard_now() : 0;
+		gc->ticket = free >> 2;
+		gc->start = free & 2 ? guard_now() : 0;
 		gc->tracked = true;
 		return 0;
 	}
@@ -205,14 +209,21 @@ static int breaker_begin(struct chan *ch, struct chan_guard_call *gc)
 	return ret;
 }
 
+/* What a sender without a token waits for (rate_try() fills it in). */
+struct rate_wait {
+	u64 until;
+	u64 gen;
+	u64 given;
+};
+
 /*
- * Sleep until @until (ns) for a token, unless the rate changes from
- * @gen or the channel closes or dies first.
+ * Sleep until @rw->until (ns) for a token, unless the rate changes,
+ * tokens are given back, or the channel closes or dies first.
  */
-static int rate_sleep(struct chan *ch, u64 until, u64 gen,
+static int rate_sleep(struct chan *ch, const struct rate_wait *rw,
 		      const struct chan_timeout *to)
 {
-	ktime_t expires = ns_to_ktime(until);
+	ktime_t expires = ns_to_ktime(rw->until);
 	DEFINE_WAIT(wait);
 	int ret = 0;
 
@@ -222,7 +233,9 @@ static int rate_sleep(struct chan *ch, u64 until, u64 gen,
 		ret = -ENODEV;
 	else if (READ_ONCE(ch->closed))
 		ret = -EPIPE;
-	else if (READ_ONCE(ch->rate_gen) == gen && !signal_pending(current))
+	else if (READ_ONCE(ch->rate_gen) == rw->gen &&
+		 READ_ONCE(ch->rate_given) == rw->given &&
+		 !signal_pending(current))
 		schedule_hrtimeout_range_clock(&expires, 0, HRTIMER_MODE_ABS,
 					       CLOCK_MONOTONIC);
 	finish_wait(&ch->rate_wait, &wait);
@@ -235,44 +248,39 @@ static int rate_sleep(struct chan *ch, u64 until, u64 gen,
 	return ret;
 }
 
-/* Take tokens for up to gc->n messages, waiting as @to allows. */
-static int rate_take(struct chan *ch, struct chan_guard_call *gc,
-		     const struct chan_timeout *to)
+/*
+ * Take tokens for up to gc->n messages, once. Return: 0 (gc->n set to
+ * how many may go), -EAGAIN or -ETIMEDOUT (refused, counted), or 1: wait
+ * for the next token as @rw says.
+ */
+static int rate_try(struct chan *ch, struct chan_guard_call *gc,
+		    const struct chan_timeout *to, struct rate_wait *rw)
 {
-	bool slept = false, limited;
-	int ret;
+	u64 wait = 0, now = guard_now();
+	bool late, limited;
+	u32 got;
 
-	for (;;) {
-		u64 gen, wait = 0, now = guard_now();
-		bool late;
-		u32 got;
-
-		spin_lock_bh(&ch->guard_lock);
-		got = chan_tb_take_upto(&ch->tb, gc->n, now, &wait);
-		limited = ch->tb.rate;
-		gen = ch->rate_gen;
-		late = to->timed && now + wait > (u64)ktime_to_ns(to->expires);
-		if (!got && (to->try || late) && !gc->retried)
-			ch->rate_limited++;
-		spin_unlock_bh(&ch->guard_lock);
-		if (got) {
-			gc->n = got;
-			gc->tokens = limited;
-			gc->rate_gen = (u32)gen;
-			/* The breaker times the send, not the wait for a token. */
-			if (slept)
-				gc->start = guard_now();
-			return 0;
-		}
-		if (to->try)
-			return -EAGAIN;
-		if (late)
-			return -ETIMEDOUT;
-		ret = rate_sleep(ch, now + wait, gen, to);
-		if (ret)
-			return ret;
-		slept = true;
+	spin_lock_bh(&ch->guard_lock);
+	got = chan_tb_take_upto(&ch->tb, gc->n, now, &wait);
+	limited = ch->tb.rate;
+	rw->gen = ch->rate_gen;
+	rw->given = ch->rate_given;
+	late = to->timed && now + wait > (u64)ktime_to_ns(to->expires);
+	if (!got && (to->try || late) && !gc->retried)
+		ch->rate_limited++;
+	spin_unlock_bh(&ch->guard_lock);
+	if (got) {
+		gc->n = got;
+		gc->tokens = limited;
+		gc->rate_gen = (u32)rw->gen;
+		return 0;
 	}
+	if (to->try)
+		return -EAGAIN;
+	if (late)
+		return -ETIMEDOUT;
+	rw->until = now + wait;
+	return 1;
 }
 
 static void record(struct chan *ch, u64 ticket, enum chan_brk_outcome outcome,
@@ -298,24 +306,36 @@ static void record(struct chan *ch, u64 ticket, enum chan_brk_outcome outcome,
 int chan_guard_begin(struct chan *ch, struct chan_guard_call *gc,
 		     const struct chan_timeout *to)
 {
+	struct rate_wait rw;
 	int ret;
 
-	gc->tracked = false;
-	gc->tokens = false;
-	if (READ_ONCE(ch->guarded)) {
-		ret = breaker_begin(ch, gc);
+	for (;;) {
+		gc->tracked = false;
+		gc->tokens = false;
+		if (READ_ONCE(ch->guarded)) {
+			ret = breaker_begin(ch, gc);
+			if (ret)
+				return ret;
+		}
+		if (!READ_ONCE(ch->limited))
+			return 0;
+		ret = rate_try(ch, gc, to, &rw);
+		if (!ret)
+			return 0;
+		/*
+		 * No token. Refused or waiting, the send is no outcome and
+		 * holds no admission (a half-open probe slot) meanwhile: the
+		 * breaker is asked again once the token is there.
+		 */
+		if (gc->tracked)
+			record(ch, gc->ticket, CHAN_BRK_IGNORED, 0, guard_now(),
+			       NULL);
+		if (ret < 0)
+			return ret;
+		ret = rate_sleep(ch, &rw, to);
 		if (ret)
 			return ret;
 	}
-	if (!READ_ONCE(ch->limited))
-		return 0;
-	ret = rate_take(ch, gc, to);
-	if (ret && gc->tracked) {
-		/* Not an outcome: a probe slot goes back. */
-		record(ch, gc->ticket, CHAN_BRK_IGNORED, 0, guard_now(), NULL);
-		gc->tracked = false;
-	}
-	return ret;
 }
 
 static enum chan_brk_outcome outcome_of(long ret)
@@ -355,6 +375,8 @@ static void give_back(struct chan *ch, struct chan_guard_call *gc, u32 n)
 	spin_lock_bh(&ch->guard_lock);
 	if ((u32)ch->rate_gen == gc->rate_gen) {
 		chan_tb_give_back(&ch->tb, n, now);
+		/* Seen by a sender about to sleep for a token: it looks again. */
+		WRITE_ONCE(ch->rate_given, ch->rate_given + 1);
 		token = ch->rate_poll_at;
 		ch->rate_poll_at = 0;
 	}
@@ -507,7 +529,6 @@ static __poll_t reconfigure_locked(struct chan *ch,
 		chan_breaker_reset(&ch->breaker, now);
 	WRITE_ONCE(ch->guarded,
 		   ch->breaker.cfg.mode != CHAN_BREAKER_DISABLED);
-	WRITE_ONCE(ch->brk_timed, ch->breaker.cfg.slow_ms != 0);
 	events = after_call(ch, gen, refused, now);
 	if (guard_deadline(ch) == U64_MAX &&
 	    hrtimer_try_to_cancel(&ch->guard_timer) >= 0)

@@ -149,7 +149,9 @@ static void unlink_waiter(struct chan *ch, struct chan_waiter *w)
 		ch->stats.send_wait_ns += ns;
 		ch->stats.send_wait_max_ns = max(ch->stats.send_wait_max_ns, ns);
 		/* The queueing delay adaptive admission follows. */
-		chan_aimd_sample(&ch->aimd, ns, ktime_to_ns(now));
+		chan_aimd_sample(&ch->aimd,
+				 ktime_to_ns(ktime_sub(now, w->since)),
+				 ktime_to_ns(now));
 	} else {
 		ch->stats.recv_wait_ns += ns;
 		ch->stats.recv_wait_max_ns = max(ch->stats.recv_wait_max_ns, ns);
