@@ -128,6 +128,8 @@ static void test_info(void)
 	     "GET_STATS into a read-only page: EFAULT");
 	T_EQ(SYS(ioctl(fd, IOC_SIZED(CHAN_IOC_GET_INFO, 48), &in)), -EINVAL,
 	     "GET_INFO with a 48-byte struct: EINVAL");
+	T_EQ(SYS(ioctl(fd, IOC_SIZED(CHAN_IOC_GET_STATS, 632), t_null())), -EINVAL,
+	     "GET_STATS with a 632-byte struct: EINVAL, before the pointer is used");
 	memset(buf, 0xa5, sizeof(buf));
 	T_EQ(SYS(ioctl(rd, IOC_SIZED(CHAN_IOC_GET_INFO, sizeof(buf)), buf)), 0,
 	     "GET_INFO into a longer struct, on a read-only fd");
