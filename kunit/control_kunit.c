@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite chan_control: request validation and index allocation of
- * module/control.c.
+ * KUnit suite chan_control: request validation (names included) and index
+ * allocation of module/control.c.
  */
 
 #include <kunit/test.h>
@@ -69,6 +69,42 @@ static void validate_create_rejects_bad_fields(struct kunit *test)
 #undef EXPECT_EINVAL
 }
 
+static int validate_name(const char *name, size_t len)
+{
+	struct chan_ctl_create req = good_request();
+
+	memcpy(req.name, name, len);
+	return chan_ctl_validate_create(&req, &test_limits);
+}
+
+static void validate_create_checks_names(struct kunit *test)
+{
+	static const char longest[CHAN_NAME_MAX] =
+		"abcdefghijklmnopqrstuvwxyz01234";
+
+	KUNIT_EXPECT_EQ(test, validate_name("", 0), 0);
+	KUNIT_EXPECT_EQ(test, validate_name("jobs", 4), 0);
+	KUNIT_EXPECT_EQ(test, validate_name("a", 1), 0);
+	KUNIT_EXPECT_EQ(test, validate_name("A-z_0.9", 7), 0);
+	KUNIT_EXPECT_EQ(test, validate_name("x.", 2), 0);
+	KUNIT_EXPECT_EQ(test, validate_name(longest, CHAN_NAME_MAX - 1), 0);
+
+	/* No terminating NUL within the field. */
+	KUNIT_EXPECT_EQ(test, validate_name("abcdefghijklmnopqrstuvwxyz012345",
+					    CHAN_NAME_MAX), -EINVAL);
+	KUNIT_EXPECT_EQ(test, validate_name(".", 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, validate_name("..", 2), -EINVAL);
+	KUNIT_EXPECT_EQ(test, validate_name(".hidden", 7), -EINVAL);
+	KUNIT_EXPECT_EQ(test, validate_name("a/b", 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, validate_name("a b", 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, validate_name("a:b", 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, validate_name("caf\xe9", 4), -EINVAL);
+	KUNIT_EXPECT_EQ(test, validate_name("a\n", 2), -EINVAL);
+	/* Bytes after the terminating NUL must be zero. */
+	KUNIT_EXPECT_EQ(test, validate_name("a\0b", 3), -EINVAL);
+	KUNIT_EXPECT_EQ(test, validate_name("\0b", 2), -EINVAL);
+}
+
 static void ids_alloc_any_takes_lowest_free(struct kunit *test)
 {
 	struct xarray ids;
@@ -118,6 +154,7 @@ static void budget_charge_refuses_over_limit(struct kunit *test)
 static struct kunit_case chan_control_cases[] = {
 	KUNIT_CASE(validate_create_accepts_limits),
 	KUNIT_CASE(validate_create_rejects_bad_fields),
+	KUNIT_CASE(validate_create_checks_names),
 	KUNIT_CASE(ids_alloc_any_takes_lowest_free),
 	KUNIT_CASE(ids_alloc_reports_taken_full_and_range),
 	KUNIT_CASE(budget_charge_refuses_over_limit),

@@ -405,6 +405,10 @@ struct chan_hist {
  * @mode: permission bits of the node.
  * @uid: owner of the node, who may also reconfigure the channel.
  * @gid: group of the node.
+ * @default_access: the creator asked for neither mode nor owner (the
+ *	uevent says so, for udev to grant its group).
+ * @name: NUL-terminated, empty for none; fixed at creation, unique among
+ *	the channels in chan_ids (checked under chan_ctl_mutex).
  * @msg_size: largest message, fixed at creation.
  * @resize_mutex: serialises capacity changes; protects @charged.
  * @charged: bytes charged against the max_bytes budget.
@@ -466,6 +470,8 @@ struct chan {
 	umode_t mode;
 	kuid_t uid;
 	kgid_t gid;
+	bool default_access;
+	char name[CHAN_NAME_MAX];
 	u32 msg_size;
 	struct mutex resize_mutex; /* serialises resizes, guards charged */
 	u64 charged;

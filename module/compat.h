@@ -19,6 +19,13 @@
 #define CHAN_DEVNODE_CONST
 #endif
 
+/* struct device_type.uevent takes a const device from 6.3 on. */
+#if KERNEL_VERSION(6, 3, 0) <= LINUX_VERSION_CODE
+#define CHAN_UEVENT_CONST const
+#else
+#define CHAN_UEVENT_CONST
+#endif
+
 /* The segments of an ITER_IOVEC iterator: ->iov became ->__iov in 6.4. */
 #if KERNEL_VERSION(6, 4, 0) <= LINUX_VERSION_CODE
 #define chan_iter_iov(iter)	iter_iov(iter)

@@ -14,11 +14,13 @@
 
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/ctype.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/nospec.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <kunit/visibility.h>
 
@@ -64,17 +66,56 @@ static char *chan_devnode(CHAN_DEVNODE_CONST struct device *dev,
 	return NULL;
 }
 
+/*
+ * What udev needs: CHAN_NAME for the /dev/chan/<name> link, and
+ * CHAN_ACCESS=default when the creator asked for neither mode nor owner,
+ * so that the installed rule may open the node to the "chan" group.
+ */
+static int chan_dev_uevent(CHAN_UEVENT_CONST struct device *dev,
+			   struct kobj_uevent_env *env)
+{
+	const struct chan *ch = container_of(dev, struct chan, dev);
+	int ret = 0;
+
+	if (ch->name[0])
+		ret = add_uevent_var(env, "CHAN_NAME=%s", ch->name);
+	if (!ret && ch->default_access)
+		ret = add_uevent_var(env, "CHAN_ACCESS=default");
+	return ret;
+}
+
 static const struct device_type chan_dev_type = {
 	.name = "chan",
 	.devnode = chan_devnode,
+	.uevent = chan_dev_uevent,
 };
+
+/*
+ * A name is NUL-padded: 1..CHAN_NAME_MAX - 1 bytes of [A-Za-z0-9._-], not
+ * starting with '.' (no "." or ".." and no hidden files under /dev/chan/),
+ * then zeros to the end; or all zeros for none.
+ */
+static bool valid_name(const u8 *name)
+{
+	size_t len = strnlen(name, CHAN_NAME_MAX), i;
+
+	if (len == CHAN_NAME_MAX || name[0] == '.')
+		return false;
+	/* ASCII only: the kernel's isalnum() takes Latin-1 letters too. */
+	for (i = 0; i < len; i++)
+		if (!isascii(name[i]) ||
+		    (!isalnum(name[i]) && !strchr("._-", name[i])))
+			return false;
+	return !memchr_inv(name + len, 0, CHAN_NAME_MAX - len);
+}
 
 /**
  * chan_ctl_validate_create() - check a create request against the limits
  * @req: the request, as copied from user space.
  * @lim: the limits.
  *
- * Sizes are checked before the byte budget, which the caller charges.
+ * Sizes are checked before the byte budget, which the caller charges;
+ * whether the name is taken is checked at creation.
  *
  * Return: 0 or -EINVAL.
  */
@@ -82,7 +123,7 @@ int chan_ctl_validate_create(const struct chan_ctl_create *req,
 			     const struct chan_limits *lim)
 {
 	if (req->__reserved || req->flags & ~CHAN_CREATE_F_ALL ||
-	    req->mode & ~0777U)
+	    req->mode & ~0777U || !valid_name(req->name))
 		return -EINVAL;
 	if (!req->msg_size || req->msg_size > lim->max_msg_size ||
 	    req->capacity > lim->max_capacity)
@@ -126,6 +167,21 @@ int chan_ids_alloc(struct xarray *ids, void *entry, s32 want, u32 max_ids,
 	return ret;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_ids_alloc);
+
+/* Called with chan_ctl_mutex held. */
+static bool name_taken(const char *name)
+{
+	struct chan *ch;
+	unsigned long i;
+
+	lockdep_assert_held(&chan_ctl_mutex);
+	if (!name[0])
+		return false;
+	xa_for_each(&chan_ids, i, ch)
+		if (!strcmp(ch->name, name))
+			return true;
+	return false;
+}
 
 static void chan_dev_release(struct device *dev)
 {
@@ -178,10 +234,14 @@ struct chan *chan_ctl_create_channel(const struct chan_ctl_create *req,
 	ch->mode = req->mode ? req->mode : 0600;
 	ch->uid = uid;
 	ch->gid = gid;
+	ch->default_access = !req->mode && req->uid == CHAN_ID_CALLER &&
+			     req->gid == CHAN_ID_CALLER;
+	memcpy(ch->name, req->name, CHAN_NAME_MAX);
 
 	mutex_lock(&chan_ctl_mutex);
-	ret = chan_ids_alloc(&chan_ids, ch, req->index,
-			     min(lim->max_chans, chan_nr_minors), &id);
+	ret = name_taken(ch->name) ? -EEXIST :
+		chan_ids_alloc(&chan_ids, ch, req->index,
+			       min(lim->max_chans, chan_nr_minors), &id);
 	if (ret) {
 		mutex_unlock(&chan_ctl_mutex);
 		chan_free(ch);

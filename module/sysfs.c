@@ -64,6 +64,12 @@ static ssize_t oldest_wait_ms_show(struct device *dev,
 	return sysfs_emit(buf, "%lld\n", chan_oldest_wait_ms(to_chan(dev)));
 }
 
+static ssize_t name_show(struct device *dev, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_chan(dev)->name);
+}
+
 static ssize_t capacity_store(struct device *dev,
 			      struct device_attribute *attr, const char *buf,
 			      size_t count)
@@ -78,6 +84,7 @@ static ssize_t capacity_store(struct device *dev,
 	return ret ? ret : count;
 }
 
+static DEVICE_ATTR_RO(name);
 static DEVICE_ATTR_RW(capacity);
 static DEVICE_ATTR_RO(msg_size);
 static DEVICE_ATTR_RO(len);
@@ -89,6 +96,7 @@ static DEVICE_ATTR_RO(writers);
 static DEVICE_ATTR_RO(oldest_wait_ms);
 
 static struct attribute *chan_attrs[] = {
+	&dev_attr_name.attr,
 	&dev_attr_capacity.attr,
 	&dev_attr_msg_size.attr,
 	&dev_attr_len.attr,

@@ -27,8 +27,11 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-/* ABI version returned by CHAN_CTL_GET_VERSION. */
-#define CHAN_ABI_VERSION	1
+/*
+ * ABI version returned by CHAN_CTL_GET_VERSION: 1, the first; 2 added
+ * channel names (struct chan_ctl_create.name).
+ */
+#define CHAN_ABI_VERSION	2
 
 #define CHAN_IOC_MAGIC		0xBC
 
@@ -49,6 +52,9 @@
 /* struct chan_ctl_create.uid/gid: the caller's. */
 #define CHAN_ID_CALLER		((__u32)-1)
 
+/* Size of struct chan_ctl_create.name: names are 1..31 bytes. */
+#define CHAN_NAME_MAX		32
+
 /**
  * struct chan_ctl_create - argument of CHAN_CTL_CREATE
  * @capacity: messages the channel buffers; 0 makes it unbuffered
@@ -61,6 +67,14 @@
  * @index: in: the wanted index, or CHAN_INDEX_ANY; out: the index the
  *	channel got.
  * @__reserved: must be zero.
+ * @name: (second version) the channel's name, NUL-padded; all zero for
+ *	none. A name is 1..31 bytes of [A-Za-z0-9._-], not starting with
+ *	'.', and unique among existing channels (EEXIST). It shows in sysfs
+ *	"name" and in the device's uevent as CHAN_NAME, from which the
+ *	installed udev rule links /dev/chan/<name>.
+ *
+ * Callers built against the first version (32 bytes, no name) keep
+ * working: their channels have no name.
  */
 struct chan_ctl_create {
 	__u32 capacity;
@@ -71,9 +85,11 @@ struct chan_ctl_create {
 	__u32 gid;
 	__s32 index;
 	__u32 __reserved;
+	__u8 name[CHAN_NAME_MAX];
 };
 
 #define CHAN_CTL_CREATE_SIZE_VER0	32
+#define CHAN_CTL_CREATE_SIZE_VER1	64
 
 /* struct chan_ctl_destroy.flags */
 /* Destroy even while fds are open: waiters and later calls get ENODEV. */

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: CHAN_CTL_CREATE and CHAN_CTL_DESTROY take extensible structs
- * (openat2 style, SPEC 2 and the header): the ioctl number keeps type,
+ * (openat2 style, chan(4), Extensible structs): the ioctl number keeps type,
  * number and direction but carries another size. Smaller than SIZE_VER0 ->
  * EINVAL; bigger with a zero tail -> works (any size, odd ones and the
  * 14-bit maximum included); bigger with a non-zero byte in the tail -> E2BIG
  * and nothing happens; a tail running into unmapped memory -> EFAULT; the
  * struct at a misaligned user address works. CREATE writes back only what
- * it knows: the caller's tail stays zero.
+ * it knows: the caller's tail stays zero. CREATE has two versions: 32
+ * bytes, and 64 with the name.
  */
 #include <stdio.h>
 #include <string.h>
@@ -121,26 +122,37 @@ static void destroy_case(size_t size, size_t off, long dirty, int err)
 		t_chan_destroy(idx, 0);
 }
 
+/*
+ * The current struct is the second version (64 bytes, with the name); the
+ * first (32 bytes) still works. Bytes 32..63 are the name: a non-zero one
+ * there is a name (valid or not), not a tail.
+ */
 static void test_create(void)
 {
 	static const size_t small[] = { 0, 1, 8, 16, 24, CHAN_CTL_CREATE_SIZE_VER0 - 1 };
 	static const size_t big[] = { CHAN_CTL_CREATE_SIZE_VER0 + 1,
-		CHAN_CTL_CREATE_SIZE_VER0 + 8, 64, 4096, MAX_SZ };
+		CHAN_CTL_CREATE_SIZE_VER0 + 8, CHAN_CTL_CREATE_SIZE_VER1 + 1,
+		CHAN_CTL_CREATE_SIZE_VER1 + 8, 4096, MAX_SZ };
 	static const size_t offs[] = { 1, 3, 7, 4095 };
 	size_t i;
 
 	create_ok(CHAN_CTL_CREATE_SIZE_VER0, 0);
+	create_ok(CHAN_CTL_CREATE_SIZE_VER1, 0);
 	for (i = 0; i < T_ARRAY_SIZE(small); i++)
 		create_fail(small[i], -1, EINVAL);
 	for (i = 0; i < T_ARRAY_SIZE(big); i++)
 		create_ok(big[i], 0);
-	create_fail(CHAN_CTL_CREATE_SIZE_VER0 + 8, CHAN_CTL_CREATE_SIZE_VER0, E2BIG);
-	create_fail(CHAN_CTL_CREATE_SIZE_VER0 + 8, CHAN_CTL_CREATE_SIZE_VER0 + 7, E2BIG);
-	create_fail(CHAN_CTL_CREATE_SIZE_VER0 + 1, CHAN_CTL_CREATE_SIZE_VER0, E2BIG);
+	create_fail(CHAN_CTL_CREATE_SIZE_VER1 + 8, CHAN_CTL_CREATE_SIZE_VER1, E2BIG);
+	create_fail(CHAN_CTL_CREATE_SIZE_VER1 + 8, CHAN_CTL_CREATE_SIZE_VER1 + 7, E2BIG);
+	create_fail(CHAN_CTL_CREATE_SIZE_VER1 + 1, CHAN_CTL_CREATE_SIZE_VER1, E2BIG);
 	create_fail(MAX_SZ, MAX_SZ - 1, E2BIG);
+	/* A name byte after a NUL: not a name (EINVAL), whatever the size. */
+	create_fail(CHAN_CTL_CREATE_SIZE_VER0 + 8, CHAN_CTL_CREATE_SIZE_VER0 + 7, EINVAL);
+	create_fail(CHAN_CTL_CREATE_SIZE_VER1, CHAN_CTL_CREATE_SIZE_VER1 - 1, EINVAL);
 	for (i = 0; i < T_ARRAY_SIZE(offs); i++) {
 		create_ok(CHAN_CTL_CREATE_SIZE_VER0, offs[i]);
-		create_ok(CHAN_CTL_CREATE_SIZE_VER0 + 8, offs[i]);
+		create_ok(CHAN_CTL_CREATE_SIZE_VER1, offs[i]);
+		create_ok(CHAN_CTL_CREATE_SIZE_VER1 + 8, offs[i]);
 	}
 }
 

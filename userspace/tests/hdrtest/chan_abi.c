@@ -23,10 +23,12 @@
 					       #s "." #f " is " #t)
 
 /* struct chan_ctl_create */
-SIZE(chan_ctl_create, 32);
+SIZE(chan_ctl_create, 64);
 _Static_assert(CHAN_CTL_CREATE_SIZE_VER0 == 32, "CHAN_CTL_CREATE_SIZE_VER0");
-_Static_assert(sizeof(struct chan_ctl_create) == CHAN_CTL_CREATE_SIZE_VER0,
-	       "chan_ctl_create VER0 is the current size");
+_Static_assert(CHAN_CTL_CREATE_SIZE_VER1 == 64, "CHAN_CTL_CREATE_SIZE_VER1");
+_Static_assert(sizeof(struct chan_ctl_create) == CHAN_CTL_CREATE_SIZE_VER1,
+	       "chan_ctl_create VER1 is the current size");
+_Static_assert(CHAN_NAME_MAX == 32, "CHAN_NAME_MAX");
 OFF(chan_ctl_create, capacity, 0);	TYPE(chan_ctl_create, capacity, __u32);
 OFF(chan_ctl_create, msg_size, 4);	TYPE(chan_ctl_create, msg_size, __u32);
 OFF(chan_ctl_create, flags, 8);		TYPE(chan_ctl_create, flags, __u32);
@@ -35,6 +37,8 @@ OFF(chan_ctl_create, uid, 16);		TYPE(chan_ctl_create, uid, __u32);
 OFF(chan_ctl_create, gid, 20);		TYPE(chan_ctl_create, gid, __u32);
 OFF(chan_ctl_create, index, 24);	TYPE(chan_ctl_create, index, __s32);
 OFF(chan_ctl_create, __reserved, 28);	TYPE(chan_ctl_create, __reserved, __u32);
+OFF(chan_ctl_create, name, 32);		TYPE(chan_ctl_create, name, __u8 *);
+_Static_assert(sizeof(((struct chan_ctl_create *)0)->name) == CHAN_NAME_MAX, "name");
 
 /* struct chan_ctl_destroy */
 SIZE(chan_ctl_destroy, 8);
@@ -222,7 +226,7 @@ _Static_assert(CHAN_INDEX_ANY == -1, "CHAN_INDEX_ANY is -1");
 _Static_assert(CHAN_ID_CALLER == 0xffffffffu, "CHAN_ID_CALLER is (__u32)-1");
 _Static_assert(CHAN_CREATE_F_ALL == CHAN_CREATE_F_AUTOCLOSE, "create flags");
 _Static_assert(CHAN_DESTROY_F_ALL == CHAN_DESTROY_F_FORCE, "destroy flags");
-_Static_assert(CHAN_ABI_VERSION >= 1, "ABI version");
+_Static_assert(CHAN_ABI_VERSION == 2, "ABI version");
 _Static_assert(CHAN_BATCH_MAX == 1024, "CHAN_BATCH_MAX");
 _Static_assert(CHAN_SELECT_MAX == 64, "CHAN_SELECT_MAX");
 _Static_assert(CHAN_OP_SEND == 1 && CHAN_OP_RECV == 2, "select case ops");
@@ -241,7 +245,7 @@ _Static_assert(CHAN_OUTCOME_SUCCESS == 1 && CHAN_OUTCOME_FAILURE == 2,
 		       _IOC_NR(cmd) == (nr) && _IOC_DIR(cmd) == (dir) && \
 		       _IOC_SIZE(cmd) == (size), #cmd)
 IOC(CHAN_CTL_GET_VERSION, _IOC_NONE, 0x00, 0);
-IOC(CHAN_CTL_CREATE, _IOC_READ | _IOC_WRITE, 0x01, CHAN_CTL_CREATE_SIZE_VER0);
+IOC(CHAN_CTL_CREATE, _IOC_READ | _IOC_WRITE, 0x01, CHAN_CTL_CREATE_SIZE_VER1);
 IOC(CHAN_CTL_DESTROY, _IOC_WRITE, 0x02, CHAN_CTL_DESTROY_SIZE_VER0);
 IOC(CHAN_IOC_SEND, _IOC_WRITE, 0x10, CHAN_XFER_SIZE_VER0);
 IOC(CHAN_IOC_RECV, _IOC_WRITE, 0x11, CHAN_XFER_SIZE_VER0);
