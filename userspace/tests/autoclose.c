@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: CHAN_CREATE_F_AUTOCLOSE (SPEC 3.6, pipe semantics, opt-in):
+ * Description: CHAN_CREATE_F_AUTOCLOSE (chan(4), Auto-close: pipe semantics, opt-in):
  * the channel closes itself when the last fd opened for writing (O_WRONLY or
  * O_RDWR) is released, once at least one writer has opened it; a reader then
  * drains and gets end of file. Not while one writer remains (also one held

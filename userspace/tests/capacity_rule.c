@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: Go's capacity rule (SPEC 3.1, 3.2): with capacity C and one
+ * Description: Go's capacity rule (chan(4), DESCRIPTION): with capacity C and one
  * sender, send k+C completes only after receive k starts; with C = 0 a send
  * completes only after the receiver has taken it. A sender child sends
  * blocking and publishes how many sends completed and when; the parent

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: CHAN_IOC_CLOSE (SPEC 3.5, 3.7): idempotent (0 every time);
+ * Description: CHAN_IOC_CLOSE (chan(4), Closing): idempotent (0 every time);
  * EBADF through an O_RDONLY fd (and the channel stays open); afterwards
  * sends give EPIPE at once even with free space (write, CHAN_IOC_SEND,
  * O_NONBLOCK and timed alike) and no SIGPIPE is raised; receivers drain the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: CHAN_CTL_CREATE (SPEC 2): index -1 picks a free index and
+ * Description: CHAN_CTL_CREATE (chan(4), Control device): index -1 picks a free index and
  * writes it back; the node gets the requested mode (0 -> 0600) and owner
  * (CHAN_ID_CALLER -> the caller's fsuid/fsgid); sysfs shows the sizes; a
  * specific free index works and a taken one gives EEXIST; EINVAL for bad

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: CHAN_CTL_DESTROY (SPEC 2): removes the node and the sysfs
+ * Description: CHAN_CTL_DESTROY (chan(4), Control device): removes the node and the sysfs
  * directory; ENOENT for a missing or out-of-range index; EBUSY while any fd
  * is open (any access mode), success after close; EINVAL for unknown flags;
  * CHAN_DESTROY_F_FORCE with an fd open succeeds, the node disappears, every

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: privilege rules of SPEC 2 and 7. /dev/chan-control is mode
+ * Description: privilege rules (chan(4), Security). /dev/chan-control is mode
  * 0600 root, so an unprivileged process (uid/gid 65534, no groups, so no
  * capabilities) cannot open it (EACCES); given a control fd opened by root
  * it still gets EPERM from CREATE and DESTROY (the capability is checked at

@@ -3,7 +3,7 @@
  * Description: CHAN_CTL_GET_VERSION returns CHAN_ABI_VERSION as the ioctl
  * result; unknown ioctl numbers on the control device give ENOTTY (wrong
  * magic, unused number, wrong direction bits, a channel ioctl), while the
- * size bits alone never change the handler (SPEC 2: dispatch ignores them).
+ * size bits alone never change the handler (chan(4), Extensible structs).
  * Control ioctls issued on a channel fd are unknown there: ENOTTY.
  */
 #include <stdio.h>
@@ -27,7 +27,7 @@ int main(void)
 	     "CHAN_CTL_GET_VERSION returns CHAN_ABI_VERSION (%d)", CHAN_ABI_VERSION);
 	T_EQ(SYS(ioctl(ctl, CHAN_CTL_GET_VERSION, 0xdeadbeefUL)), CHAN_ABI_VERSION,
 	     "CHAN_CTL_GET_VERSION ignores its argument");
-	/* Assumption from SPEC 2: the size bits do not select the handler. */
+	/* chan(4), Extensible structs: the size bits do not select the handler. */
 	T_EQ(SYS(ioctl(ctl, _IOC(_IOC_NONE, CHAN_IOC_MAGIC, 0x00, 8))), CHAN_ABI_VERSION,
 	     "GET_VERSION with non-zero size bits still dispatches to GET_VERSION");
 

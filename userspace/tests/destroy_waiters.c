@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: a forced destroy (SPEC 2) while children are parked in send
+ * Description: a forced destroy (chan(4), Control device) while children are parked in send
  * and in receive, on capacities 0 and 1: every parked waiter wakes promptly
  * with ENODEV (read, write and the ioctls alike); later operations on the
  * still-open fds give ENODEV; the node is gone; the fds close fine.

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: a receive that cannot deliver keeps the message (SPEC 3.2,
- * 3.4). On capacities 1 and 4: read/CHAN_IOC_RECV into NULL, an unmapped
+ * Description: a receive that cannot deliver keeps the message (chan(4),
+ * Reading and writing). On capacities 1 and 4: read/CHAN_IOC_RECV into NULL, an unmapped
  * address, a read-only page, or a buffer running into an unmapped page give
  * EFAULT, and a too-small buffer gives EMSGSIZE; each time the message stays
  * first (len and FIONREAD unchanged) and the next good receive gets it, FIFO

@@ -161,11 +161,11 @@ static void t_watchdog(int sig)
 	_exit(T_EXIT_FAIL);
 }
 
-/* SPEC 3.1: EPIPE never comes with SIGPIPE. Report one instead of dying. */
+/* chan(4): EPIPE never comes with SIGPIPE. Report one instead of dying. */
 static void t_sigpipe(int sig)
 {
 	static const char msg[] =
-		"# SIGPIPE received: the kernel raised SIGPIPE (SPEC 3.1: it must not)\n";
+		"# SIGPIPE received: the kernel raised SIGPIPE (chan(4): it must not)\n";
 
 	(void)sig;
 	t_sigpipes++;

@@ -50,7 +50,7 @@
 #define T_SYSFS_CLASS	"/sys/class/chan"
 #define T_SYSFS_MODULE	"/sys/module/chan"
 
-/* Default module parameters (SPEC section 1). */
+/* Default module parameters (chan(4), Module parameters). */
 #define T_DEF_NR_CHANS		4
 #define T_DEF_MAX_CHANS		1024
 #define T_DEF_CAPACITY		16

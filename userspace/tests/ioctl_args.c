@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: argument handling of the per-channel ioctls other than
- * send and receive (SPEC 2 conventions, 3.3, 3.10): FIONREAD,
+ * send and receive (chan(4), Extensible structs and Channel ioctls): FIONREAD,
  * CHAN_IOC_SET_TIMEOUTS, CHAN_IOC_GET_TIMEOUTS and CHAN_IOC_SET_CAPACITY
  * with NULL, unmapped and read-only pointers (EFAULT), sizes below the
  * first version (EINVAL), bigger structs with a non-zero tail (E2BIG) or a

@@ -5,7 +5,7 @@
  * with nr_chans=2 gives exactly chan0 and chan1, a load with
  * default_capacity/default_msg_size sizes the load-time channels, and every
  * module parameter is visible in /sys/module/chan/parameters with the
- * defaults of SPEC section 1. Ends with the default load.
+ * defaults of chan(4), Module parameters. Ends with the default load.
  */
 #include <dirent.h>
 #include <stdio.h>

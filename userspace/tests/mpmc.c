@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: exactly-once delivery with many producers and consumers
- * (SPEC 3, 3.4): 4 producer processes x 4 consumer processes on capacities
+ * (chan(4), Signals): 4 producer processes x 4 consumer processes on capacities
  * 0, 1 and 16. Producers open the channel themselves; two consumers share
  * the parent's fd through fork, two open their own. Each message carries
  * (producer, sequence) and a payload derived from both, with varying length.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: try-operations (SPEC 3.1, 3.2, 3.3): O_NONBLOCK and a zero
+ * Description: try-operations (chan(4), Timeouts): O_NONBLOCK and a zero
  * ioctl timeout give EAGAIN on a full/empty buffered channel and succeed
  * otherwise; toggling O_NONBLOCK with fcntl takes effect at once. On an
  * unbuffered channel a try-send succeeds exactly when a receiver is parked

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: readiness (SPEC 3.7) through poll(2), select(2) and epoll:
+ * Description: readiness (chan(4), Polling) through poll(2), select(2) and epoll:
  * on capacities 1 and 3, POLLOUT|POLLWRNORM while there is space and not
  * when full, POLLIN|POLLRDNORM while a message is queued; on capacity 0,
  * POLLOUT only while a receiver is parked and POLLIN only while a sender is

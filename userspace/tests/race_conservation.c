@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: conservation under racing timeouts, signals, faults and
- * try-operations (SPEC 3.4). Two senders and two receivers share a channel
+ * try-operations (chan(4), Signals). Two senders and two receivers share a channel
  * (capacities 0, 1 and 4) while a fifth process showers them with a signal
  * whose handler is installed without SA_RESTART. Every operation uses a
  * random short timeout (0, 50 us, 1 ms or 5 ms); one receive in eight goes

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: the module cannot be unloaded while a channel fd or the
- * control fd is open, or while a task is parked in a channel (SPEC 7:
- * module refcount). delete_module(O_NONBLOCK) then fails with EWOULDBLOCK
+ * control fd is open, or while a task is parked in a channel (chan(4),
+ * Security: module refcount). delete_module(O_NONBLOCK) then fails with EWOULDBLOCK
  * (what the module loader returns for a non-zero refcount; EBUSY is also
  * accepted) and everything stays usable. Once every fd is closed the module
  * unloads; the test ends with the default load.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: basic send/receive (SPEC 3.1, 3.2): FIFO order and message
+ * Description: basic send/receive (chan(4), Reading and writing): FIFO order and message
  * boundaries on capacities 0 (with a receiving child), 1 and 8, across ring
  * wrap-around, through write/read and CHAN_IOC_SEND/RECV (write returns the
  * length, SEND returns 0, read and RECV return the length); EMSGSIZE for a

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Description: CHAN_IOC_SET_CAPACITY and the writable sysfs capacity
- * (SPEC 3.10, 6, 7): EBUSY below the current length (equal is fine), EINVAL
+ * (chan(4), Capacity changes): EBUSY below the current length (equal is fine), EINVAL
  * above max_capacity, ENOMEM over max_bytes (also where the product
  * overflows 32 bits), EFAULT for a bad pointer; messages survive resizes in
  * order; growing wakes parked senders, which complete in the order they
@@ -208,10 +208,10 @@ static void test_perm(void)
 		T_EQ(p->sysfs_open, -EACCES,
 		     "an unprivileged process cannot open sysfs capacity for writing");
 		T_EQ(t_attr(p->idx, "capacity"), 2, "  ... capacity stays 2");
-		/* Not in the SPEC: what an O_RDONLY fd may do. Reported, not asserted. */
+		/* chan(4) does not say what an O_RDONLY fd may do: reported, not asserted. */
 		fd = t_chan_open(p->idx, O_RDONLY);
 		r = t_set_capacity(fd, 3);
-		t_diag("note: root's SET_CAPACITY through an O_RDONLY fd gives %d (%s); SPEC 7 does not say",
+		t_diag("note: root's SET_CAPACITY through an O_RDONLY fd gives %d (%s); chan(4) does not say",
 		       r, r ? strerrorname_np(-r) ?: "?" : "success");
 		close(fd);
 		T_EQ(t_chan_destroy(p->idx, 0), 0, "destroy chan%d", p->idx);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: signals during waits (SPEC 3.4). On capacities 0 and 1, for
+ * Description: signals during waits (chan(4), Signals). On capacities 0 and 1, for
  * parked receivers and parked senders (children):
  * - a handler without SA_RESTART: the untimed read/write gives EINTR;
  * - with SA_RESTART: the call restarts transparently and completes when the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: channels are kernel objects (SPEC 1): messages queued by a
+ * Description: channels are kernel objects (chan(4), DESCRIPTION): messages queued by a
  * process survive its exit, and the exit or SIGKILL of every process that
  * had the channel open. A child sends and exits normally, another sends and
  * is killed with SIGKILL while still holding the fd; with no fd open

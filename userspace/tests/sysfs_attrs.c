@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: the sysfs attributes of SPEC 6 that the channel core covers
+ * Description: the sysfs attributes (chan(4), sysfs) that the channel core covers
  * exist, read one number each, start sane on a fresh channel, and are
  * read-only except capacity. readers/writers count open files by access
  * mode (O_RDWR in both; dup and fork share an open file). sent/received and

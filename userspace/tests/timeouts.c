@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Description: timeouts (SPEC 3.3). CHAN_IOC_SEND/RECV with timeout_ns
+ * Description: timeouts (chan(4), Timeouts). CHAN_IOC_SEND/RECV with timeout_ns
  * 20 ms on a full/empty channel (capacities 0 and 1) give ETIMEDOUT, never
  * early and (loosely, TCG) within 2 s; other negative timeouts give EINVAL;
  * -1 waits until a peer comes. SET/GET_TIMEOUTS round-trip, default -1/-1,
