@@ -11,7 +11,12 @@
 #                                         a VM; writes bench/results.md
 #                                         (KCHAN_BENCH_ARGS, KCHAN_BENCH_MODULE)
 #   make shell [FLAVOUR=6.1|6.12|debug]   a VM with the module loaded
-#   make install                          module, header, library, tools
+#   make install                          chan.ko (updates/), depmod, headers,
+#                                         libchan, tools, man pages, the udev
+#                                         rule, a modprobe.d example, group chan
+#                                         (DESTDIR, PREFIX=/usr/local, KDIR,
+#                                         UDEVDIR=/lib/udev/rules.d)
+#   make uninstall                        remove what install put
 
 KVER_RUNNING := $(shell uname -r)
 RUNNING_KDIR := /lib/modules/$(KVER_RUNNING)/build
@@ -22,7 +27,7 @@ FLAVOUR ?= 6.1
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module module-clean userspace check demo bench shell install clean
+.PHONY: all module module-clean userspace check demo bench shell install uninstall clean
 
 all: module userspace
 
@@ -51,10 +56,74 @@ bench:
 shell:
 	@scripts/shell.sh $(FLAVOUR)
 
-install: module userspace
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	install -D -m 0644 uapi/linux/chan.h $(DESTDIR)$(PREFIX)/include/linux/chan.h
-	depmod -a $$(basename $$(dirname $(KDIR))) 2>/dev/null || true
+# Installed: chan.ko, built from module/ alone (never the KUnit module), by
+# the kernel's modules_install into /lib/modules/<release>/updates/ (signed
+# and compressed as the kernel's config says); what `make -C userspace
+# install` installs; the udev rule, in UDEVDIR whatever PREFIX is; the
+# modprobe.d example, which never replaces a file already there. Only on the
+# real system (no DESTDIR): depmod, the system group chan that the udev rule
+# gives channels to, and a udev reload (best effort). With DESTDIR: no
+# depmod (a package runs it when installed) and no root needed. Uninstall
+# removes the same files, the modprobe.d one only while it is the shipped
+# file, and keeps the group: files elsewhere may still belong to it.
+UDEVDIR ?= /lib/udev/rules.d
+MODPROBEDIR := /etc/modprobe.d
+# The release modules are installed for: UTS_RELEASE (Debian's header
+# packages override KERNELRELEASE, their include/config/kernel.release is
+# the upstream version).
+KREL ?= $(shell sed -n 's/^[#]define UTS_RELEASE "\(.*\)"$$/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+# Absolute: the sub-makes run in other directories.
+INSTALL_ROOT = $(abspath $(DESTDIR))
+KMOD_INSTALLED = $(INSTALL_ROOT)/lib/modules/$(KREL)/updates/chan.ko
+
+install:
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || { echo "kchan: no kernel build dir;" \
+		"install linux-headers-$$(uname -r) or pass KDIR=" >&2; exit 1; }
+	@test -n "$(KREL)" || \
+		{ echo "kchan: no UTS_RELEASE in $(KDIR)/include/generated/utsrelease.h" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/module modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/module INSTALL_MOD_PATH=$(INSTALL_ROOT) \
+		INSTALL_MOD_DIR=updates $(if $(DESTDIR),DEPMOD=true) modules_install
+	$(if $(DESTDIR),,depmod -a $(KREL))
+	$(MAKE) -C userspace install DESTDIR=$(INSTALL_ROOT) PREFIX=$(PREFIX)
+	install -D -m 0644 userspace/udev/60-chan.rules \
+		$(INSTALL_ROOT)$(UDEVDIR)/60-chan.rules
+	@f=$(INSTALL_ROOT)$(MODPROBEDIR)/chan.conf; \
+	if [ -e $$f ]; then \
+		echo "kchan: keeping $$f"; \
+	else \
+		echo "install -D -m 0644 userspace/modprobe.d/chan.conf $$f"; \
+		install -D -m 0644 userspace/modprobe.d/chan.conf $$f; \
+	fi
+ifeq ($(DESTDIR),)
+	getent group chan >/dev/null || groupadd -r chan
+	@if command -v udevadm >/dev/null; then \
+		echo "udevadm control --reload; udevadm trigger --subsystem-match=chan"; \
+		udevadm control --reload || true; \
+		udevadm trigger --subsystem-match=chan --action=change || true; \
+	fi
+endif
+
+uninstall:
+	@test -n "$(KREL)" || \
+		{ echo "kchan: which kernel? pass KDIR= or KREL=<release>" >&2; exit 1; }
+	rm -f $(KMOD_INSTALLED) $(addprefix $(KMOD_INSTALLED),.gz .xz .zst)
+	$(if $(DESTDIR),,depmod -a $(KREL))
+	$(MAKE) -C userspace uninstall DESTDIR=$(INSTALL_ROOT) PREFIX=$(PREFIX)
+	rm -f $(INSTALL_ROOT)$(UDEVDIR)/60-chan.rules
+	@f=$(INSTALL_ROOT)$(MODPROBEDIR)/chan.conf; \
+	if [ ! -e $$f ]; then :; \
+	elif cmp -s userspace/modprobe.d/chan.conf $$f; then \
+		echo "rm -f $$f"; rm -f $$f; \
+	else \
+		echo "kchan: keeping $$f (edited)"; \
+	fi
+ifeq ($(DESTDIR),)
+	@if command -v udevadm >/dev/null; then \
+		echo "udevadm control --reload"; udevadm control --reload || true; \
+	fi
+endif
 
 clean: module-clean
 	$(MAKE) -C userspace clean

@@ -4,7 +4,9 @@
 # The body of `make check`, run from the repository top: install what is
 # missing, build chan.ko for the 6.1 and 6.12 Debian kernels (W=1, no
 # warnings) and sparse-check it (C=2) against both, run checkpatch
-# --strict, kernel-doc and the uapi header test, build the user-space tests and the debug kernel, then
+# --strict, kernel-doc, the docs check (check-docs.sh) and the uapi header
+# test, build user space, check `make install` (check-install.sh), build
+# the debug kernel, then
 # boot one VM per kernel (6.1, 6.12, debug) running KUnit and every test
 # program. Prints a PASS/FAIL line per check and per suite, then exactly
 # "N passed, N failed"; exits non-zero on any failure. Keeps going after a
@@ -169,6 +171,12 @@ check_kernel_doc() {
 	fi
 }
 
+# The man pages against the code, and no pointer outside the tree.
+check_docs() {
+	"$KCHAN_SCRIPTS/check-docs.sh" >>"$logs/docs.log" 2>&1 ||
+		{ tail -n 25 "$logs/docs.log"; return 1; }
+}
+
 check_uapi_header() {
 	local log=$logs/uapi-header.log
 	[ -f uapi/linux/chan.h ] || { echo "uapi/linux/chan.h missing"; return 1; }
@@ -195,6 +203,13 @@ check_userspace() {
 		echo "$complaints" | head -n 20
 		return 1
 	fi
+}
+
+# make install into a staging dir: the file list, libchan's exports, and a
+# program built through pkg-config.
+check_install() {
+	"$KCHAN_SCRIPTS/check-install.sh" >>"$logs/install.log" 2>&1 ||
+		{ tail -n 30 "$logs/install.log"; return 1; }
 }
 
 check_debug_kernel() {
@@ -284,8 +299,10 @@ for flavour in 6.1 6.12; do
 done
 run_check checkpatch check_checkpatch
 run_check kernel-doc check_kernel_doc
+run_check docs check_docs
 run_check uapi-header check_uapi_header
 run_check userspace check_userspace
+run_check install check_install
 debug_ok=1
 if has debug; then
 	nfail_before=$nfail

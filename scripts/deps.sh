@@ -9,7 +9,8 @@ set -euo pipefail
 
 base_pkgs=(linux-headers-amd64 linux-image-amd64 linux-source-6.1
 	   qemu-system-x86 busybox-static cpio sparse bc bison flex
-	   libelf-dev libssl-dev liburing-dev kmod xz-utils python3 gcc make)
+	   libelf-dev libssl-dev liburing-dev kmod xz-utils python3 gcc make
+	   groff-base pkg-config)
 
 missing() {
 	local p
