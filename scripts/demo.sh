@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The body of `make demo`: install what is missing, build chan.ko for the
-# stock Debian 6.1 kernel and the demo program, boot a throwaway QEMU VM
-# with the module loaded, and show the demo's walk through the main job
-# (userspace/examples/demo.c) as it runs.
+# stock Debian 6.1 kernel, the demo program, the examples and the tools
+# (chanstat shows the channels), boot a throwaway QEMU VM with the module loaded, and
+# show the demo's walk through the main job (userspace/examples/demo.c) as
+# it runs.
 set -euo pipefail
 
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -14,10 +15,10 @@ work=$KCHAN_TOP/build/demo
 log=$KCHAN_TOP/build/logs/demo-build.log
 
 "$KCHAN_SCRIPTS/deps.sh"
-echo "demo: building chan.ko for $flavour and the demo program"
+echo "demo: building chan.ko for $flavour, the demo program, the examples and the tools"
 kchan_build_module "$flavour" "$KCHAN_TOP/build/k-$flavour" "$log" ||
 	kchan_die "module build failed, see $log"
-make -C "$KCHAN_TOP/userspace" -s examples >>"$log" 2>&1 ||
+make -C "$KCHAN_TOP/userspace" -s examples tools >>"$log" 2>&1 ||
 	kchan_die "demo build failed, see $log"
 
 mkdir -p "$work"
@@ -26,6 +27,8 @@ rm -rf "$work/stage/tests" "$work/stage/chan_kunit.ko"
 cp "$KCHAN_TOP/userspace/build/examples/demo" "$work/stage/demo"
 "$KCHAN_SCRIPTS/mkinitramfs.sh" "$work/initramfs.cpio.gz" "$work/stage"
 
+# A console log left by an earlier run must not be the one followed.
+rm -rf "$work/vm"
 echo "demo: booting $("$KCHAN_SCRIPTS/kernels.sh" release "$flavour") in QEMU (TCG, about 10 s)"
 "$KCHAN_SCRIPTS/run-vm.sh" --kernel "$("$KCHAN_SCRIPTS/kernels.sh" image "$flavour")" \
 	--initrd "$work/initramfs.cpio.gz" --out "$work/vm" --mode demo &

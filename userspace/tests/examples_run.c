@@ -5,8 +5,17 @@
  * sieve, prints exactly the first N primes (N = 25 by default, and 100),
  * each process having exited 0 and every channel destroyed; mux, the
  * multiplexer over two inputs and a quit channel, serves every message of
- * both producers, counts them per input and stops on quit. Each run exits
- * 0 within its bound and leaves no channel behind.
+ * both producers, counts them per input and stops on quit. quickstart (the
+ * README's libchan program) delivers its three jobs in order, then the
+ * end, and gets EPIPE after close. handler_worker
+ * (a handler pushing jobs to workers through a channel whose breaker sheds
+ * load while the workers stall) sees the breaker open then close, refuses
+ * jobs in microseconds, and does every accepted job exactly once: its
+ * totals add up. guarded_call (clients calling a flaky downstream through
+ * one shared breaker) sees every client refused while the breaker is open,
+ * the downstream reached only by the probes then, and every call succeed
+ * after the recovery. Each run exits 0 within its bound and leaves no
+ * channel behind.
  */
 #include <dirent.h>
 #include <poll.h>
@@ -36,6 +45,18 @@ static int count_chans(void)
 	return n;
 }
 
+/* @name's output, line by line (t_diag cuts long messages). */
+static void diag_output(const char *name, const char *out)
+{
+	const char *nl;
+
+	t_diag("%s printed:", name);
+	for (; *out; out = *nl ? nl + 1 : nl) {
+		nl = strchrnul(out, '\n');
+		t_diag("  %.*s", (int)(nl - out), out);
+	}
+}
+
 /*
  * Run example @name with up to two arguments; its stdout into @out. In a
  * process group of its own, so that a hang kills all of its processes.
@@ -62,6 +83,7 @@ static int run(const char *name, const char *arg1, const char *arg2,
 	if (pid == 0) {
 		setpgid(0, 0);
 		dup2(fds[1], STDOUT_FILENO);
+		dup2(fds[1], STDERR_FILENO);
 		close(fds[0]);
 		close(fds[1]);
 		alarm(0);
@@ -170,7 +192,7 @@ static void test_sieve(const char *arg, int want)
 		 want, want, want + 1);
 	if (!T_OK(strstr(out, line), "  ... all %d processes exited 0 and %d channels were destroyed",
 		  want, want + 1))
-		t_diag("sieve printed:\n%s", out);
+		diag_output("sieve", out);
 	T_EQ(count_chans(), before, "  ... no channel is left behind");
 }
 
@@ -191,7 +213,140 @@ static void test_mux(const char *na, const char *nb)
 	snprintf(line, sizeof(line), "mux: a=%d b=%d, quit after %d messages\n",
 		 a, b, a + b);
 	if (!T_OK(strstr(out, line), "  ... counts them per input and quits on quit"))
-		t_diag("mux printed:\n%s", out);
+		diag_output("mux", out);
+	T_EQ(count_chans(), before, "  ... no channel is left behind");
+}
+
+/*
+ * quickstart, the README's libchan program: the worker gets the three
+ * jobs in order, a send after close is EPIPE, the worker sees the end,
+ * and the channel is gone.
+ */
+static void test_quickstart(void)
+{
+	static const char *const want[] = {
+		"sent \"resize img-1\": ok\n",
+		"sent \"resize img-2\": ok\n",
+		"sent \"thumbnail img-3\": ok\n",
+		"a send after close: Broken pipe\n",
+		"worker: got \"resize img-1\"\nworker: got \"resize img-2\"\n"
+		"worker: got \"thumbnail img-3\"\n"
+		"worker: channel closed and drained (end)\n",
+		"destroyed chan",
+	};
+	static char out[OUT_MAX];
+	int before = count_chans();
+	bool all = true;
+	size_t i;
+
+	T_EQ(run("quickstart", NULL, NULL, out, sizeof(out)), 0, "quickstart exits 0");
+	for (i = 0; i < T_ARRAY_SIZE(want); i++)
+		all &= T_OK(strstr(out, want[i]), "  ... prints %.*s", (int)strcspn(want[i], "\n"),
+			    want[i]);
+	if (!all)
+		diag_output("quickstart", out);
+	T_EQ(count_chans(), before, "  ... no channel is left behind");
+}
+
+/* The text after the first @prefix in @out, or NULL. */
+static const char *after(const char *out, const char *prefix)
+{
+	const char *p = strstr(out, prefix);
+
+	return p ? p + strlen(prefix) : NULL;
+}
+
+static void test_handler_worker(const char *arg1, const char *arg2)
+{
+	static char out[OUT_MAX];
+	unsigned int produced, accepted, done, refused, timedout;
+	const char *p, *open_at, *closed_at;
+	double med, max, tmo;
+	int before = count_chans(), rc;
+	bool quiet = arg1 && !strcmp(arg1, "-q");
+
+	rc = run("handler_worker", arg1, arg2, out, sizeof(out));
+	if (!T_EQ(rc, 0, "handler_worker %s %s exits 0", arg1 ?: "", arg2 ?: ""))
+		diag_output("handler_worker", out);
+	p = after(out, "handler_worker: produced ");
+	if (!T_OK(p && sscanf(p, "%u, accepted %u, done %u, refused %u, timed out %u",
+			      &produced, &accepted, &done, &refused, &timedout) == 5,
+		  "  ... prints its totals")) {
+		diag_output("handler_worker", out);
+		produced = accepted = done = refused = timedout = 0;
+	}
+	T_EQ(produced, accepted + refused + timedout,
+	     "  ... produced = accepted + refused + timed out");
+	T_EQ(done, accepted, "  ... every accepted job was done");
+	T_GT(accepted, 40, "  ... the 40 jobs of normal flow and more were accepted");
+	T_GT(timedout, 0, "  ... sends timed out while the workers stalled");
+	T_GT(refused, 0, "  ... the open breaker refused jobs");
+	p = after(out, "handler_worker: a refused send took ");
+	if (T_OK(p && sscanf(p, "%lf us (median; max %lf us), a timed-out one %lf ms",
+			     &med, &max, &tmo) == 3, "  ... prints the send latencies"))
+		T_LT(med * 100, tmo * 1000,
+		     "  ... a refused send (%.1f us) is 100x faster than a timeout (%.1f ms)",
+		     med, tmo);
+	if (quiet) {
+		T_OK(!strstr(out, "] (a)"), "  ... -q leaves the timeline out");
+	} else {
+		open_at = strstr(out, "-> open");
+		closed_at = open_at ? strstr(open_at, "-> closed") : NULL;
+		if (!T_OK(open_at && closed_at,
+			  "  ... narrates the breaker opening, then closing"))
+			diag_output("handler_worker", out);
+		T_OK(strstr(out, "] (d) the handler closes the channel"),
+		     "  ... narrates the phases (a) to (d)");
+	}
+	T_OK(strstr(out, "handler_worker: OK: the breaker opened"),
+	     "  ... says the breaker opened and closed again, nothing lost");
+	T_EQ(count_chans(), before, "  ... no channel is left behind");
+}
+
+static void test_guarded_call(const char *nclients)
+{
+	static char out[OUT_MAX];
+	unsigned int calls, reached, bound, ok, total, invoked, counted, v;
+	int k = atoi(nclients), n = 0, zero = 0, before = count_chans(), off;
+	const char *p;
+
+	if (!T_EQ(run("guarded_call", "-k", nclients, out, sizeof(out)), 0,
+		  "guarded_call -k %s exits 0", nclients))
+		diag_output("guarded_call", out);
+	p = after(out, "the breaker opened for every client: refusals per client:");
+	while (p && sscanf(p, " %u%n", &v, &off) == 1) {
+		n++;
+		zero += v == 0;
+		p += off;
+	}
+	T_EQ(n, k, "  ... prints the refusals of each of the %d clients", k);
+	T_EQ(zero, 0, "  ... every client was refused while the breaker was open");
+	p = after(out, "while failing with the breaker open: ");
+	if (!T_OK(p && sscanf(p, "%u calls, %u reached the downstream (bound %u)",
+			      &calls, &reached, &bound) == 3,
+		  "  ... prints the calls made while the breaker was open")) {
+		diag_output("guarded_call", out);
+		calls = reached = bound = 0;
+	}
+	T_LE(reached, bound, "  ... only the probes reached the failing downstream");
+	T_LT(reached * 4, calls, "  ... a small part of the %u calls made then", calls);
+	p = after(out, "recovered: breaker closed, ");
+	if (!T_OK(p && sscanf(p, "%u of %u calls ok", &ok, &total) == 2,
+		  "  ... prints the calls after the recovery"))
+		ok = total = 0;
+	T_GT(total, 0, "  ... calls were made after the breaker closed again");
+	T_EQ(ok, total, "  ... and every one succeeded");
+	/* "guarded_call: C calls, I attempts reached ...": from its start. */
+	p = strstr(out, " attempts reached the downstream, which counted ");
+	while (p && p > out && p[-1] != '\n')
+		p--;
+	if (T_OK(p && sscanf(p, "guarded_call: %u calls, %u attempts reached the downstream, which counted %u",
+			     &calls, &invoked, &counted) == 3,
+		 "  ... prints the attempts against the downstream's count"))
+		T_EQ(invoked, counted,
+		     "  ... every admitted attempt reached the downstream exactly once");
+	T_OK(strstr(out, "guarded_call: OK: the breaker opened"),
+	     "  ... says the breaker opened for all and closed again");
 	T_EQ(count_chans(), before, "  ... no channel is left behind");
 }
 
@@ -208,5 +363,10 @@ int main(void)
 	test_sieve("100", 100);
 	test_mux("8", "5");
 	test_mux("300", "200");
+	test_quickstart();
+	test_handler_worker(NULL, NULL);
+	test_handler_worker("-q", "-w1");
+	test_guarded_call("3");
+	test_guarded_call("5");
 	return t_done();
 }
