@@ -181,9 +181,10 @@ struct chan_iov {
  * msg_size, EFAULT for an unreadable vector or, on receive, an unwritable
  * one). The ioctl returns the number of messages moved, at least 1; an
  * error only when none moved; 0 from CHAN_IOC_RECV_BATCH at the end of a
- * closed channel. Messages move in vector order. A fault on one message's
- * buffer stops the batch there: a message being received goes back to the
- * head of the channel, a message being sent is not sent.
+ * closed channel. Messages move in vector order. A message's buffer that
+ * is not mapped in is faulted in and the batch goes on; one that cannot be
+ * read or written stops the batch there: a message being received goes
+ * back to the head of the channel, a message being sent is not sent.
  */
 struct chan_batch {
 	__u64 vec;
@@ -283,8 +284,9 @@ struct chan_select {
  * @open_max_ms: the longest open period (default 60000); open_min_ms <=
  *	open_ms <= open_max_ms.
  * @half_open_probes: sends HALF_OPEN admits, >= 1 (default 3).
- * @half_open_max_ms: a probe without a verdict this long after HALF_OPEN
- *	began opens the breaker again (default 10000).
+ * @half_open_max_ms: a probe without a verdict this long after it was
+ *	admitted (the first one outstanding) opens the breaker again
+ *	(default 10000).
  * @flags: CHAN_BREAKER_F_ADAPTIVE_THRESHOLD.
  * @reserved: must be zero.
  *
@@ -357,7 +359,8 @@ struct chan_breaker_status {
  * HTTP backend) through one channel's breaker ask CHAN_IOC_BREAKER_ACQUIRE
  * for a ticket (a __u64; ECONNREFUSED while the breaker refuses) before
  * each call and report its outcome with CHAN_IOC_BREAKER_REPORT: ESTALE
- * for a ticket of an older generation, whose outcome is ignored.
+ * for a ticket of an older generation, or a probe's ticket reported
+ * already, whose outcome is ignored.
  */
 struct chan_breaker_report {
 	__u64 ticket;

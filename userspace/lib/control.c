@@ -237,7 +237,7 @@ LIBCHAN_API int chan_open_name(const char *name, int flags)
 		if (index < 0)
 			return index;
 		fd = chan_open(index, flags);
-		if (fd == -ENOENT)
+		if (fd == -ENOENT || fd == -ENODEV)
 			continue;	/* destroyed since the lookup */
 		if (fd < 0)
 			return fd;
