@@ -106,7 +106,7 @@ expected() {
 		echo "f 755 usr/lib/libchan.so.0.1.0"
 		echo "f 644 usr/lib/pkgconfig/libchan.pc"
 		echo "f 755 usr/sbin/chanctl"
-		for s in 3 4 8; do
+		for s in 1 3 4 8; do
 			for m in userspace/man/*."$s"; do
 				[ ! -f "$m" ] || echo "f 644 usr/share/man/man$s/${m##*/}"
 			done

@@ -4,9 +4,10 @@
  *
  * Every function returns a value >= 0 on success or a negative errno
  * (liburing's convention): the error the kernel gave, unchanged, so the
- * ERRORS of chan(4) apply as they are. errno is not part of the interface
- * (a failed system call may leave it set). No function retries on EINTR; a signal handler installed with SA_RESTART makes the
- * kernel restart a wait itself.
+ * ERRORS of chan(4) apply as they are. errno is not part of the
+ * interface (a failed system call may leave it set). No function retries
+ * on EINTR; a signal handler installed with SA_RESTART makes the kernel
+ * restart a wait itself.
  *
  * Timeouts are relative nanoseconds of CLOCK_MONOTONIC:
  * CHAN_TIMEOUT_INFINITE (-1) waits for ever, 0 tries once (-EAGAIN when the
