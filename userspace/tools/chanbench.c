@@ -895,6 +895,8 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* Its reader gone (chanbench | head): clean up as for SIGTERM. */
+	sigaction(SIGPIPE, &sa, NULL);
 	if (bench_run_init(opts.timeout_s, err, sizeof(err)))
 		die("%s", err);
 
