@@ -20,8 +20,9 @@ static void expect_field(struct kunit *test, const char *name, size_t off,
 
 static void uapi_ctl_create_layout(struct kunit *test)
 {
+	KUNIT_EXPECT_EQ(test, (size_t)CHAN_CTL_CREATE_SIZE_VER0, (size_t)32);
 	KUNIT_EXPECT_EQ(test, sizeof(struct chan_ctl_create),
-			(size_t)CHAN_CTL_CREATE_SIZE_VER0);
+			(size_t)CHAN_CTL_CREATE_SIZE_VER1);
 	expect_field(test, "capacity", offsetof(struct chan_ctl_create, capacity),
 		     sizeof_field(struct chan_ctl_create, capacity), 0, 4);
 	expect_field(test, "msg_size", offsetof(struct chan_ctl_create, msg_size),
@@ -38,6 +39,8 @@ static void uapi_ctl_create_layout(struct kunit *test)
 		     sizeof_field(struct chan_ctl_create, index), 24, 4);
 	expect_field(test, "__reserved", offsetof(struct chan_ctl_create, __reserved),
 		     sizeof_field(struct chan_ctl_create, __reserved), 28, 4);
+	expect_field(test, "name", offsetof(struct chan_ctl_create, name),
+		     sizeof_field(struct chan_ctl_create, name), 32, CHAN_NAME_MAX);
 }
 
 static void uapi_ctl_destroy_layout(struct kunit *test)
@@ -74,7 +77,7 @@ static void uapi_ioctl_numbers_encode_sizes(struct kunit *test)
 {
 	KUNIT_EXPECT_EQ(test, _IOC_TYPE(CHAN_CTL_CREATE), CHAN_IOC_MAGIC);
 	KUNIT_EXPECT_EQ(test, _IOC_SIZE(CHAN_CTL_CREATE),
-			CHAN_CTL_CREATE_SIZE_VER0);
+			CHAN_CTL_CREATE_SIZE_VER1);
 	KUNIT_EXPECT_EQ(test, _IOC_SIZE(CHAN_CTL_DESTROY),
 			CHAN_CTL_DESTROY_SIZE_VER0);
 	KUNIT_EXPECT_EQ(test, _IOC_SIZE(CHAN_IOC_SEND), CHAN_XFER_SIZE_VER0);
