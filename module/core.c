@@ -474,7 +474,8 @@ static __poll_t refill_room(struct chan *ch, struct chan_wakeups *wk)
  * Context: process context, may sleep.
  * Return: 0; -EINVAL above max_capacity; -EBUSY below the messages held
  * (queued, or being sent or received); -ENOMEM over the max_bytes budget
- * or out of memory; -ENODEV if destroyed.
+ * or out of memory; -ENODEV if destroyed; -EINTR if killed while another
+ * resize of the channel (which may take seconds on a big one) held it up.
  */
 int chan_set_capacity(struct chan *ch, u32 capacity)
 {
@@ -490,7 +491,8 @@ int chan_set_capacity(struct chan *ch, u32 capacity)
 	chan_limits_get(&lim);
 	if (capacity > lim.max_capacity)
 		return -EINVAL;
-	mutex_lock(&ch->resize_mutex);
+	if (mutex_lock_killable(&ch->resize_mutex))
+		return -EINTR;
 	grow = bytes > ch->charged ? bytes - ch->charged : 0;
 	ret = chan_budget_charge(grow, lim.max_bytes);
 	if (ret)
