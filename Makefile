@@ -11,6 +11,10 @@
 #                                         a VM; writes bench/results.md
 #                                         (KCHAN_BENCH_ARGS, KCHAN_BENCH_MODULE)
 #   make shell [FLAVOUR=6.1|6.12|debug]   a VM with the module loaded
+#   make stress [DURATION=600] [FLAVOUR=debug|6.1|6.12]
+#                                         tests/stress alone in one VM for
+#                                         DURATION s of traffic (default on
+#                                         the debug kernel)
 #   make install                          chan.ko (updates/), depmod, headers,
 #                                         libchan, tools, man pages, the udev
 #                                         rule, a modprobe.d example, group chan
@@ -27,7 +31,7 @@ FLAVOUR ?= 6.1
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module module-clean userspace check demo bench shell install uninstall clean
+.PHONY: all module module-clean userspace check demo bench shell stress install uninstall clean
 
 all: module userspace
 
@@ -55,6 +59,12 @@ bench:
 
 shell:
 	@scripts/shell.sh $(FLAVOUR)
+
+# FLAVOUR given (command line or environment) or the debug kernel.
+DURATION ?= 600
+stress:
+	@scripts/stress.sh --seconds $(DURATION) \
+		--flavour $(if $(filter file,$(origin FLAVOUR)),debug,$(FLAVOUR))
 
 # Installed: chan.ko, built from module/ alone (never the KUnit module), by
 # the kernel's modules_install into /lib/modules/<release>/updates/ (signed

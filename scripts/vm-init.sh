@@ -5,7 +5,9 @@
 # systems, loads /kchan/chan.ko and acts on kchan.mode= from the kernel
 # command line:
 #   check  KUnit (if /kchan/chan_kunit.ko exists), every /kchan/tests/*
-#          (or those kchan.tests=NAME,NAME names), kmemleak, unload, dmesg
+#          (or those kchan.tests=NAME,NAME names), kmemleak, unload, dmesg;
+#          kchan.stress_seconds=N is exported as KCHAN_STRESS_SECONDS (the
+#          traffic time of tests/stress)
 #   shell  interactive shell on the console
 #   demo   /kchan/demo on the console
 #   bench  /kchan/bench: its stdout (chanbench's report) into the bench
@@ -52,6 +54,10 @@ for arg in $(cat /proc/cmdline); do
 	kchan.mode=*) mode=${arg#kchan.mode=} ;;
 	kchan.timeout=*) test_timeout=${arg#kchan.timeout=} ;;
 	kchan.tests=*) only_tests=,${arg#kchan.tests=}, ;;
+	kchan.stress_seconds=*)
+		KCHAN_STRESS_SECONDS=${arg#kchan.stress_seconds=}
+		export KCHAN_STRESS_SECONDS
+		;;
 	esac
 done
 

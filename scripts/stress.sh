@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# stress.sh [--flavour 6.1|6.12|debug] [--seconds N]
+#           (make stress [DURATION=N] [FLAVOUR=...])
+#
+# The long run of the stress test (userspace/tests/stress.c): build chan.ko
+# for one kernel (default debug, whose lockdep, KASAN and kmemleak watch the
+# run) and the user space, then boot one VM that runs only that test, with
+# N seconds of traffic (default 600; kchan.stress_seconds=N, which the VM's
+# init exports as KCHAN_STRESS_SECONDS) and the per-test and VM time limits
+# stretched to match. No KUnit. Prints the test's verdict and the kernel
+# log's (scripts/parse-results.py), then "N passed, N failed"; exits
+# non-zero on any failure. Logs: build/logs/stress-<flavour>/ (console.log,
+# result.txt, summary.txt).
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$KCHAN_TOP"
+
+usage() {
+	sed -n 's/^# \{0,1\}//; 4,5p' "${BASH_SOURCE[0]}" >&2
+	exit 2
+}
+
+flavour=debug
+seconds=600
+while [ $# -gt 0 ]; do
+	case $1 in
+	--flavour) flavour=${2:?}; shift 2 ;;
+	--seconds) seconds=${2:?}; shift 2 ;;
+	-h|--help) usage ;;
+	*) echo "${0##*/}: unknown argument '$1'" >&2; usage ;;
+	esac
+done
+case $flavour in
+6.1|6.12|debug) ;;
+*) kchan_die "unknown flavour '$flavour' (6.1, 6.12 or debug)" ;;
+esac
+[[ $seconds =~ ^[1-9][0-9]*$ ]] && [ "$seconds" -le 604800 ] ||
+	kchan_die "bad duration '$seconds' (seconds, 1..604800)"
+
+build=$KCHAN_TOP/build
+logs=$build/logs
+dir=$build/stress-$flavour
+vmdir=$logs/stress-$flavour
+mkdir -p "$logs" "$dir"
+# The test's own watchdog is seconds + 75; the VM's per-test limit and the
+# VM as a whole get more (boot, drain, kmemleak scans, a slow debug kernel).
+test_timeout=$((seconds + 300))
+vm_timeout=$((seconds + 1200))
+
+"$KCHAN_SCRIPTS/deps.sh" >>"$logs/deps.log" 2>&1 ||
+	{ tail -n 20 "$logs/deps.log" >&2; kchan_die "deps.sh failed"; }
+image=$("$KCHAN_SCRIPTS/kernels.sh" image "$flavour")
+echo "stress: building chan.ko for $flavour" >&2
+kchan_build_module "$flavour" "$dir/k" "$logs/stress-build-$flavour.log" ||
+	{ tail -n 20 "$logs/stress-build-$flavour.log" >&2
+	  kchan_die "module build failed, log: $logs/stress-build-$flavour.log"; }
+echo "stress: building user space" >&2
+make -C userspace >"$logs/stress-userspace.log" 2>&1 ||
+	{ tail -n 20 "$logs/stress-userspace.log" >&2
+	  kchan_die "user-space build failed, log: $logs/stress-userspace.log"; }
+[ -x userspace/build/tests/stress ] || kchan_die "userspace/build/tests/stress missing"
+kchan_stage "$dir/k" "$dir/stage" || kchan_die "no chan.ko built"
+rm -f "$dir/stage/chan_kunit.ko"
+"$KCHAN_SCRIPTS/mkinitramfs.sh" "$dir/initramfs.cpio.gz" "$dir/stage"
+
+args=(--mode check --timeout "$vm_timeout"
+      --append "kchan.tests=stress kchan.stress_seconds=$seconds kchan.timeout=$test_timeout")
+[ "$flavour" != debug ] || args+=(--debug)
+rm -rf "$vmdir"
+mkdir -p "$vmdir"
+echo "stress: booting $flavour, $seconds s of traffic (VM limit $vm_timeout s)" >&2
+"$KCHAN_SCRIPTS/run-vm.sh" --kernel "$image" --initrd "$dir/initramfs.cpio.gz" \
+	--out "$vmdir" "${args[@]}" >>"$vmdir/run.log" 2>&1 || true
+rc=0
+python3 "$KCHAN_SCRIPTS/parse-results.py" "$vmdir" "$flavour" \
+	>"$vmdir/summary.txt" 2>&1 || rc=$?
+# The test's diagnostics: what ran, and any failure.
+sed -n 's/\r$//; /^kchan-suite-begin stress$/,/^kchan-suite-end stress/p' \
+	"$vmdir/result.txt" | grep -E '^(# |not ok|Bail out)' | head -n 60 || true
+cat "$vmdir/summary.txt"
+if [ ! -f "$vmdir/counts" ]; then
+	echo "0 passed, 1 failed (results unreadable, see ${vmdir#"$KCHAN_TOP"/}/)"
+	exit 1
+fi
+p=$(sed -n 's/^passed //p' "$vmdir/counts")
+f=$(sed -n 's/^failed //p' "$vmdir/counts")
+echo "$p passed, $f failed (VM $(cat "$vmdir/elapsed" 2>/dev/null || echo '?') s), logs: ${vmdir#"$KCHAN_TOP"/}/"
+[ "$rc" -eq 0 ] && [ "$f" -eq 0 ]
