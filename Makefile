@@ -15,6 +15,8 @@
 #                                         tests/stress alone in one VM for
 #                                         DURATION s of traffic (default on
 #                                         the debug kernel)
+#   make fuzz [DURATION=600] [FLAVOUR=debug|6.1|6.12]
+#                                         the same for tests/fuzz
 #   make install                          chan.ko (updates/), depmod, headers,
 #                                         libchan, tools, man pages, the udev
 #                                         rule, a modprobe.d example, group chan
@@ -31,7 +33,7 @@ FLAVOUR ?= 6.1
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all module module-clean userspace check demo bench shell stress install uninstall clean
+.PHONY: all module module-clean userspace check demo bench shell stress fuzz install uninstall clean
 
 all: module userspace
 
@@ -62,8 +64,8 @@ shell:
 
 # FLAVOUR given (command line or environment) or the debug kernel.
 DURATION ?= 600
-stress:
-	@scripts/stress.sh --seconds $(DURATION) \
+stress fuzz:
+	@scripts/long-run.sh --test $@ --seconds $(DURATION) \
 		--flavour $(if $(filter file,$(origin FLAVOUR)),debug,$(FLAVOUR))
 
 # Installed: chan.ko, built from module/ alone (never the KUnit module), by

@@ -6,8 +6,9 @@
 # command line:
 #   check  KUnit (if /kchan/chan_kunit.ko exists), every /kchan/tests/*
 #          (or those kchan.tests=NAME,NAME names), kmemleak, unload, dmesg;
-#          kchan.stress_seconds=N is exported as KCHAN_STRESS_SECONDS (the
-#          traffic time of tests/stress)
+#          kchan.stress_seconds=N and kchan.fuzz_seconds=N are exported as
+#          KCHAN_STRESS_SECONDS and KCHAN_FUZZ_SECONDS (how long tests/stress
+#          and tests/fuzz run)
 #   shell  interactive shell on the console
 #   demo   /kchan/demo on the console
 #   bench  /kchan/bench: its stdout (chanbench's report) into the bench
@@ -57,6 +58,10 @@ for arg in $(cat /proc/cmdline); do
 	kchan.stress_seconds=*)
 		KCHAN_STRESS_SECONDS=${arg#kchan.stress_seconds=}
 		export KCHAN_STRESS_SECONDS
+		;;
+	kchan.fuzz_seconds=*)
+		KCHAN_FUZZ_SECONDS=${arg#kchan.fuzz_seconds=}
+		export KCHAN_FUZZ_SECONDS
 		;;
 	esac
 done

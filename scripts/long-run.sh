@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# stress.sh [--flavour 6.1|6.12|debug] [--seconds N]
-#           (make stress [DURATION=N] [FLAVOUR=...])
+# long-run.sh [--test stress|fuzz] [--flavour 6.1|6.12|debug] [--seconds N]
+#           (make stress|fuzz [DURATION=N] [FLAVOUR=...])
 #
-# The long run of the stress test (userspace/tests/stress.c): build chan.ko
-# for one kernel (default debug, whose lockdep, KASAN and kmemleak watch the
-# run) and the user space, then boot one VM that runs only that test, with
-# N seconds of traffic (default 600; kchan.stress_seconds=N, which the VM's
-# init exports as KCHAN_STRESS_SECONDS) and the per-test and VM time limits
-# stretched to match. No KUnit. Prints the test's verdict and the kernel
-# log's (scripts/parse-results.py), then "N passed, N failed"; exits
-# non-zero on any failure. Logs: build/logs/stress-<flavour>/ (console.log,
-# result.txt, summary.txt).
+# The long run of the stress test (userspace/tests/stress.c, the default)
+# or of the fuzzer (userspace/tests/fuzz.c): build chan.ko for one kernel
+# (default debug, whose lockdep, KASAN and kmemleak watch the run) and the
+# user space, then boot one VM that runs only that test for N seconds
+# (default 600; kchan.stress_seconds=N or kchan.fuzz_seconds=N, which the
+# VM's init exports as KCHAN_STRESS_SECONDS or KCHAN_FUZZ_SECONDS) with the
+# per-test and VM time limits stretched to match. No KUnit. Prints the
+# test's verdict and the kernel log's (scripts/parse-results.py), then
+# "N passed, N failed"; exits non-zero on any failure. Logs:
+# build/logs/<test>-<flavour>/ (console.log, result.txt, summary.txt).
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -24,16 +25,22 @@ usage() {
 	exit 2
 }
 
+test=stress
 flavour=debug
 seconds=600
 while [ $# -gt 0 ]; do
 	case $1 in
+	--test) test=${2:?}; shift 2 ;;
 	--flavour) flavour=${2:?}; shift 2 ;;
 	--seconds) seconds=${2:?}; shift 2 ;;
 	-h|--help) usage ;;
 	*) echo "${0##*/}: unknown argument '$1'" >&2; usage ;;
 	esac
 done
+case $test in
+stress|fuzz) ;;
+*) kchan_die "unknown test '$test' (stress or fuzz)" ;;
+esac
 case $flavour in
 6.1|6.12|debug) ;;
 *) kchan_die "unknown flavour '$flavour' (6.1, 6.12 or debug)" ;;
@@ -43,8 +50,8 @@ esac
 
 build=$KCHAN_TOP/build
 logs=$build/logs
-dir=$build/stress-$flavour
-vmdir=$logs/stress-$flavour
+dir=$build/$test-$flavour
+vmdir=$logs/$test-$flavour
 mkdir -p "$logs" "$dir"
 # The test's own watchdog is seconds + 75; the VM's per-test limit and the
 # VM as a whole get more (boot, drain, kmemleak scans, a slow debug kernel).
@@ -54,32 +61,32 @@ vm_timeout=$((seconds + 1200))
 "$KCHAN_SCRIPTS/deps.sh" >>"$logs/deps.log" 2>&1 ||
 	{ tail -n 20 "$logs/deps.log" >&2; kchan_die "deps.sh failed"; }
 image=$("$KCHAN_SCRIPTS/kernels.sh" image "$flavour")
-echo "stress: building chan.ko for $flavour" >&2
-kchan_build_module "$flavour" "$dir/k" "$logs/stress-build-$flavour.log" ||
-	{ tail -n 20 "$logs/stress-build-$flavour.log" >&2
-	  kchan_die "module build failed, log: $logs/stress-build-$flavour.log"; }
-echo "stress: building user space" >&2
-make -C userspace >"$logs/stress-userspace.log" 2>&1 ||
-	{ tail -n 20 "$logs/stress-userspace.log" >&2
-	  kchan_die "user-space build failed, log: $logs/stress-userspace.log"; }
-[ -x userspace/build/tests/stress ] || kchan_die "userspace/build/tests/stress missing"
+echo "$test: building chan.ko for $flavour" >&2
+kchan_build_module "$flavour" "$dir/k" "$logs/$test-build-$flavour.log" ||
+	{ tail -n 20 "$logs/$test-build-$flavour.log" >&2
+	  kchan_die "module build failed, log: $logs/$test-build-$flavour.log"; }
+echo "$test: building user space" >&2
+make -C userspace >"$logs/$test-userspace.log" 2>&1 ||
+	{ tail -n 20 "$logs/$test-userspace.log" >&2
+	  kchan_die "user-space build failed, log: $logs/$test-userspace.log"; }
+[ -x "userspace/build/tests/$test" ] || kchan_die "userspace/build/tests/$test missing"
 kchan_stage "$dir/k" "$dir/stage" || kchan_die "no chan.ko built"
 rm -f "$dir/stage/chan_kunit.ko"
 "$KCHAN_SCRIPTS/mkinitramfs.sh" "$dir/initramfs.cpio.gz" "$dir/stage"
 
 args=(--mode check --timeout "$vm_timeout"
-      --append "kchan.tests=stress kchan.stress_seconds=$seconds kchan.timeout=$test_timeout")
+      --append "kchan.tests=$test kchan.${test}_seconds=$seconds kchan.timeout=$test_timeout")
 [ "$flavour" != debug ] || args+=(--debug)
 rm -rf "$vmdir"
 mkdir -p "$vmdir"
-echo "stress: booting $flavour, $seconds s of traffic (VM limit $vm_timeout s)" >&2
+echo "$test: booting $flavour, $seconds s of traffic (VM limit $vm_timeout s)" >&2
 "$KCHAN_SCRIPTS/run-vm.sh" --kernel "$image" --initrd "$dir/initramfs.cpio.gz" \
 	--out "$vmdir" "${args[@]}" >>"$vmdir/run.log" 2>&1 || true
 rc=0
 python3 "$KCHAN_SCRIPTS/parse-results.py" "$vmdir" "$flavour" \
 	>"$vmdir/summary.txt" 2>&1 || rc=$?
 # The test's diagnostics: what ran, and any failure.
-sed -n 's/\r$//; /^kchan-suite-begin stress$/,/^kchan-suite-end stress/p' \
+sed -n "s/\r\$//; /^kchan-suite-begin $test\$/,/^kchan-suite-end $test/p" \
 	"$vmdir/result.txt" | grep -E '^(# |not ok|Bail out)' | head -n 60 || true
 cat "$vmdir/summary.txt"
 if [ ! -f "$vmdir/counts" ]; then
