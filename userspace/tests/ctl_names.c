@@ -56,8 +56,11 @@ static int read_name(int index, char *buf, size_t size)
 	return 0;
 }
 
-/* Does chan<index>'s uevent file hold the line @line? -errno if unreadable. */
-static int uevent_has(int index, const char *line)
+/*
+ * Does chan<index>'s uevent file hold the line @line (@prefix: a line
+ * starting with it)? 1 or 0; -errno if unreadable.
+ */
+static int uevent_match(int index, const char *line, bool prefix)
 {
 	char path[96], l[256];
 	int found = 0;
@@ -69,26 +72,20 @@ static int uevent_has(int index, const char *line)
 		return -errno;
 	while (fgets(l, sizeof(l), f)) {
 		l[strcspn(l, "\n")] = '\0';
-		found |= !strcmp(l, line);
+		found |= prefix ? !strncmp(l, line, strlen(line)) : !strcmp(l, line);
 	}
 	fclose(f);
 	return found;
 }
 
+static int uevent_has(int index, const char *line)
+{
+	return uevent_match(index, line, false);
+}
+
 static int uevent_has_prefix(int index, const char *prefix)
 {
-	char path[96], l[256];
-	int found = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), T_SYSFS_CLASS "/chan%d/uevent", index);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	while (fgets(l, sizeof(l), f))
-		found |= !strncmp(l, prefix, strlen(prefix));
-	fclose(f);
-	return found;
+	return uevent_match(index, prefix, true);
 }
 
 static int count_chans(void)
