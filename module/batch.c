@@ -281,8 +281,8 @@ EXPORT_SYMBOL_IF_KUNIT(chan_send_batch);
  * faults goes back to the head with those after it, in order.
  *
  * Return: messages received, each length written into its @kv entry;
- * fewer than @n when fewer were queued, the next did not fit, or a copy
- * faulted (*@fault).
+ * fewer than @n when fewer were queued, the next did not fit, chaos
+ * paused receivers, or a copy faulted (*@fault).
  */
 static noinline_for_stack u32 recv_group(struct chan *ch, struct chan_iov *kv,
 					 u32 n, bool *fault)
@@ -297,7 +297,8 @@ static noinline_for_stack u32 recv_group(struct chan *ch, struct chan_iov *kv,
 
 	spin_lock(&ch->rx_lock);
 	spin_lock(&ch->lock);
-	if (!ch->dead && !fatal_signal_pending(current)) {
+	if (!ch->dead && !fatal_signal_pending(current) &&
+	    !ch->chaos.pause_recv) {
 		/* rx_lock spins others: at most CHAN_GROUP_BYTES per hold. */
 		while (k < n && k < ch->ring.count &&
 		       chan_ring_peek_len(&ch->ring, k) <=
@@ -347,7 +348,8 @@ static noinline_for_stack u32 recv_group(struct chan *ch, struct chan_iov *kv,
 
 /*
  * Unbuffered: take a parked sender's message into @kv's buffer without
- * waiting. Return: its length, or 0 if there was none to take.
+ * waiting. Return: its length, or 0 if there was none to take (or chaos
+ * paused receivers).
  */
 static u32 recv_one_now(struct chan *ch, const struct chan_iov *kv)
 {
@@ -360,7 +362,7 @@ static u32 recv_one_now(struct chan *ch, const struct chan_iov *kv)
 	do {
 		spin_lock(&ch->lock);
 		ret = CHAN_NONE;
-		if (!ch->dead && !ch->ring.size)
+		if (!ch->dead && !ch->ring.size && !ch->chaos.pause_recv)
 			ret = chan_take_from_sender(ch, &it, cap, &wk);
 		spin_unlock(&ch->lock);
 		chan_wake_flush(&wk);

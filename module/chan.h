@@ -387,6 +387,38 @@ struct chan_aimd {
 	u32 over;
 };
 
+/* The knobs of chaos/ (chaos.c). */
+enum chan_chaos_knob {
+	CHAN_CHAOS_SEND_DELAY_US,
+	CHAN_CHAOS_RECV_DELAY_US,
+	CHAN_CHAOS_SEND_FAIL_PPM,
+	CHAN_CHAOS_PAUSE_RECV,
+};
+
+/**
+ * struct chan_chaos - faults injected on purpose (chaos.c)
+ * @armed: a delay or failure knob is not 0; read without a lock.
+ * @pause_recv: receivers find no message; read under chan->lock.
+ * @send_delay_us: delay before a send that may wait.
+ * @recv_delay_us: delay before a receive that may wait.
+ * @send_fail_ppm: sends in a million that fail as if the channel were full.
+ * @gen: bumped by every change of a knob, which ends the waits below.
+ * @injected: effects injected (stats/chaos_injected).
+ * @wait: operations a delay or an injected failure holds.
+ *
+ * The knobs change under chan->rx_lock and chan->lock.
+ */
+struct chan_chaos {
+	bool armed;
+	u32 pause_recv;
+	u32 send_delay_us;
+	u32 recv_delay_us;
+	u32 send_fail_ppm;
+	u32 gen;
+	atomic64_t injected;
+	wait_queue_head_t wait;
+};
+
 /**
  * struct chan_hist - wait-time histograms of one CPU (observe.c)
  * @b: [0] receives, [1] sends: operations done, by CHAN_HIST_BUCKETS
@@ -461,6 +493,7 @@ struct chan_hist {
  *	and tells pollers when a token comes.
  * @guard_timer_at: when @guard_timer is set to fire, 0 if it is not.
  * @state_kn: the sysfs file breaker/state, notified on transitions.
+ * @chaos: faults injected on purpose, for rehearsals.
  */
 struct chan {
 	struct device dev;
@@ -516,6 +549,8 @@ struct chan {
 	struct hrtimer guard_timer;
 	u64 guard_timer_at;
 	struct kernfs_node *state_kn;
+
+	struct chan_chaos chaos;
 };
 
 /**
@@ -626,6 +661,17 @@ void chan_guard_get_rate(struct chan *ch, u32 *rate, u32 *burst,
 int chan_guard_set_rate(struct chan *ch, const u32 *rate, const u32 *burst);
 long chan_guard_ioctl(struct chan *ch, u64 *seen, bool may_configure,
 		      unsigned int cmd, unsigned long arg);
+
+/* chaos.c APIs: */
+void chan_chaos_init(struct chan *ch);
+void chan_chaos_wake(struct chan *ch);
+int chan_chaos_before(struct chan *ch, bool send,
+		      const struct chan_timeout *to);
+bool chan_chaos_fails_send(struct chan *ch);
+bool chan_chaos_fails_all(struct chan *ch);
+void chan_chaos_held(struct chan *ch);
+u32 chan_chaos_get(struct chan *ch, enum chan_chaos_knob knob);
+int chan_chaos_set(struct chan *ch, enum chan_chaos_knob knob, u32 val);
 
 /* limits.c APIs: */
 void chan_limits_get(struct chan_limits *lim);
@@ -803,5 +849,25 @@ void chan_debugfs_remove(struct chan *ch);
 /* sysfs.c APIs: */
 extern const struct attribute_group *chan_dev_groups[];
 void chan_sysfs_added(struct chan *ch);
+
+/**
+ * chan_chaos_holds() - does pause_recv hold back a message from a receiver?
+ * @ch: the channel.
+ * @mine: the receiver's select claim word (its own send cases do not
+ *	count), or NULL.
+ *
+ * Inline: every receive asks, and the answer is almost always no.
+ *
+ * Context: chan->lock held.
+ * Return: true if a receive would find a message but must not take it.
+ */
+static inline bool chan_chaos_holds(struct chan *ch, const atomic_t *mine)
+{
+	lockdep_assert_held(&ch->lock);
+	if (likely(!ch->chaos.pause_recv))
+		return false;
+	return ch->ring.count ||
+	       (!ch->ring.size && chan_first_claimable(ch, true, mine));
+}
 
 #endif /* _CHAN_H */

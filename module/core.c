@@ -133,6 +133,16 @@
  * guard's hrtimer takes another lock under it. A send asks the guard
  * before it takes any channel lock, and waits for a token holding none.
  *
+ * Chaos (chaos.c): a delay or an injected send failure happens before
+ * the operation takes any lock, in an interruptible sleep on
+ * chan->chaos.wait that a knob change, close and destroy end. pause_recv
+ * changes under rx_lock and chan->lock; every decision to take a message
+ * (a receive, a batch, a select case, poll, FIONREAD) and every hand-off
+ * to or kick of a parked receiver looks at it under chan->lock, so a
+ * receive either took its message before the pause or finds it held back
+ * and parks. Lifting it completes every parked receiver with
+ * CHAN_RESULT_RETRY.
+ *
  * Selects (select.c) park one waiter per case, all sharing the select's
  * claim word, each under its own channel's locks, one channel at a time:
  * no path ever holds two channels' locks. The select pins every case's
@@ -412,6 +422,7 @@ void chan_close(struct chan *ch)
 	spin_unlock(&ch->rx_lock);
 	chan_wake_flush(&wk);
 	chan_guard_wake(ch);
+	chan_chaos_wake(ch);
 	chan_notify(ch, EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLERR);
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_close);
@@ -441,6 +452,7 @@ int chan_kill(struct chan *ch, bool force)
 	spin_unlock(&ch->lock);
 	chan_wake_flush(&wk);
 	chan_guard_wake(ch);
+	chan_chaos_wake(ch);
 	chan_notify(ch, EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLERR);
 	return 0;
 }
@@ -548,7 +560,8 @@ EXPORT_SYMBOL_IF_KUNIT(chan_set_capacity);
  * chan_next_len() - length of the message a receive would get now
  * @ch: the channel.
  *
- * Return: the length, or 0 when none is waiting (FIONREAD).
+ * Return: the length, or 0 when none is waiting or chaos holds it back
+ * (FIONREAD).
  */
 u32 chan_next_len(struct chan *ch)
 {
@@ -556,7 +569,9 @@ u32 chan_next_len(struct chan *ch)
 	u32 len = 0;
 
 	spin_lock(&ch->lock);
-	if (ch->ring.count) {
+	if (chan_chaos_holds(ch, NULL)) {
+		len = 0;
+	} else if (ch->ring.count) {
 		len = chan_ring_peek_len(&ch->ring, 0);
 	} else if (!ch->ring.size) {
 		s = chan_first_claimable(ch, true, NULL);
@@ -648,6 +663,7 @@ void chan_detach(struct chan *ch, fmode_t mode)
 	chan_wake_flush(&wk);
 	if (closed) {
 		chan_guard_wake(ch);
+		chan_chaos_wake(ch);
 		chan_notify(ch, EPOLLIN | EPOLLOUT | EPOLLHUP | EPOLLERR);
 	}
 }
@@ -660,9 +676,11 @@ EXPORT_SYMBOL_IF_KUNIT(chan_detach);
  *
  * EPOLLIN exactly when a non-blocking receive would get a message (one is
  * queued, or a pinned sender is parked on an unbuffered channel) or the
- * end of file; EPOLLOUT exactly when a non-blocking send would succeed
- * (a free slot, or one a receive kept back: &chan.rx_spent is read after
- * nr_free, see ring_take() in xfer.c).
+ * end of file, unless chaos holds messages back (pause_recv); EPOLLOUT
+ * exactly when a non-blocking send would succeed (a free slot, or one a
+ * receive kept back: &chan.rx_spent is read after nr_free, see
+ * ring_take() in xfer.c; or a receiver parked, and not paused; and chaos
+ * does not fail every send).
  *
  * Return: the EPOLL* mask.
  */
@@ -675,7 +693,7 @@ __poll_t chan_poll_mask(struct chan *ch, fmode_t mode)
 		mask = EPOLLHUP | EPOLLERR;
 		goto out;
 	}
-	if (mode & FMODE_READ) {
+	if (mode & FMODE_READ && !chan_chaos_holds(ch, NULL)) {
 		if (ch->ring.count ||
 		    (!ch->ring.size && chan_first_claimable(ch, true, NULL)))
 			mask |= EPOLLIN | EPOLLRDNORM;
@@ -687,8 +705,9 @@ __poll_t chan_poll_mask(struct chan *ch, fmode_t mode)
 			mask |= EPOLLERR;
 		else if ((ch->ring.size ? ch->ring.nr_free ||
 			  READ_ONCE(ch->rx_spent) :
-			  !!chan_first_claimable(ch, false, NULL)) &&
-			 !chan_guard_refuses(ch))
+			  !ch->chaos.pause_recv &&
+			  chan_first_claimable(ch, false, NULL)) &&
+			 !chan_chaos_fails_all(ch) && !chan_guard_refuses(ch))
 			mask |= EPOLLOUT | EPOLLWRNORM;
 	}
 out:
@@ -736,6 +755,7 @@ struct chan *chan_alloc(u32 capacity, u32 msg_size, u32 flags)
 	init_waitqueue_head(&ch->poll_wait);
 	chan_aimd_set(&ch->aimd, 0, CHAN_AIMD_DEFAULT_MAX, ktime_get_ns());
 	chan_guard_init(ch);
+	chan_chaos_init(ch);
 	return ch;
 }
 EXPORT_SYMBOL_IF_KUNIT(chan_alloc);

@@ -62,7 +62,8 @@ int chan_pin_spare_init(struct chan_pin_spare *spare, u32 msg_size)
 	if (!chan_pin_needs_spare(msg_size))
 		return 0;
 	spare->bv = kvmalloc_array(max, sizeof(*spare->bv),
-				   GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+				   GFP_KERNEL_ACCOUNT | __GFP_NOWARN |
+				   __GFP_RETRY_MAYFAIL);
 	if (!spare->bv)
 		return -ENOMEM;
 	spare->max = max;

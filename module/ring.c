@@ -17,7 +17,11 @@
 
 #include "chan.h"
 
-#define CHAN_RING_GFP	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN)
+/*
+ * Charged to the memory cgroup; over its memory.max the allocation fails
+ * (ENOMEM to the caller) rather than the cgroup's OOM killer killing it.
+ */
+#define CHAN_RING_GFP	(GFP_KERNEL_ACCOUNT | __GFP_NOWARN | __GFP_RETRY_MAYFAIL)
 
 static u32 ring_wrap(const struct chan_ring *ring, u32 pos)
 {

@@ -226,6 +226,12 @@ static int try_recv(struct chan_sel *sel, struct chan_sel_case *c, bool park)
 		ret = sel_win(sel) ? -EINTR : CHAN_SEL_LOST;
 		goto out_unlock;
 	}
+	/* Chaos pauses receivers: what is there is not there. */
+	if (chan_chaos_holds(ch, &sel->claim)) {
+		if (!park)
+			chan_chaos_held(ch);
+		goto none;
+	}
 	if (ch->ring.count) {
 		len = chan_ring_peek_len(&ch->ring, 0);
 		if (!sel_win(sel)) {
@@ -291,6 +297,7 @@ static int try_recv(struct chan_sel *sel, struct chan_sel_case *c, bool park)
 		ret = sel_win(sel) ? 0 : CHAN_SEL_LOST;
 		goto out_unlock;
 	}
+none:
 	ret = CHAN_NONE;
 	if (park)
 		events = park_case(ch, c);
@@ -365,7 +372,8 @@ static int try_send(struct chan_sel *sel, struct chan_sel_case *c, bool park)
 			ret = len;
 			goto out;
 		}
-	} else {
+	} else if (!ch->chaos.pause_recv) {
+		/* Chaos pausing receivers, no receiver can be served. */
 		won = win_first(sel, ch, false);
 		if (won && !sel_win(sel)) {
 			ret = CHAN_SEL_LOST;
@@ -608,6 +616,18 @@ static int sel_prepare(struct chan_sel *sel, u32 i)
 	if (c->send && !READ_ONCE(c->ch->closed) &&
 	    chan_guard_begin(c->ch, &c->gc, &try_now))
 		c->refused = true;
+	/*
+	 * Chaos fails an admitted case as if the channel were full: a
+	 * failure for the breaker now, its token given back, and never
+	 * ready in this select.
+	 */
+	if (c->send && !c->refused && !READ_ONCE(c->ch->closed) &&
+	    chan_chaos_fails_send(c->ch)) {
+		chan_guard_end(c->ch, &c->gc, -EAGAIN);
+		c->gc.tracked = false;
+		c->gc.tokens = false;
+		c->refused = true;
+	}
 	chan_waiter_init(&c->w, c->send,
 			 min_t(u32, uc->len, c->ch->msg_size));
 	c->w.claim = &sel->claim;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * sysfs attributes of /sys/class/chan/chan<N>/: what the channel is, its
- * gauges and its counters, its breaker, its rate limiter and its adaptive
- * admission, one value per file (uapi/ABI/sysfs-class-chan). Values are read under chan->lock
+ * gauges and its counters, its breaker, its rate limiter, its adaptive
+ * admission and its chaos knobs, one value per file
+ * (uapi/ABI/sysfs-class-chan). Values are read under chan->lock
  * (guard_lock for the guard's) so that related ones are coherent. Writes
  * need what the ioctls need: CAP_SYS_ADMIN or owning the channel.
  */
@@ -176,8 +177,16 @@ static ssize_t rate_limited_show(struct device *dev,
 	return sysfs_emit(buf, "%llu\n", limited);
 }
 
+static ssize_t chaos_injected_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lld\n",
+			  atomic64_read(&to_chan(dev)->chaos.injected));
+}
+
 static DEVICE_ATTR_RO(breaker_rejected);
 static DEVICE_ATTR_RO(rate_limited);
+static DEVICE_ATTR_RO(chaos_injected);
 
 static struct attribute *chan_stats_attrs[] = {
 	&dev_attr_sent.attr,
@@ -196,6 +205,7 @@ static struct attribute *chan_stats_attrs[] = {
 	&dev_attr_breaker_rejected.attr,
 	&dev_attr_rate_limited.attr,
 	&dev_attr_admission_rejected.attr,
+	&dev_attr_chaos_injected.attr,
 	NULL,
 };
 
@@ -502,6 +512,55 @@ static const struct attribute_group chan_admission_group = {
 	.attrs = chan_admission_attrs,
 };
 
+/* chaos/: faults injected on purpose, for rehearsals (chaos.c). */
+
+#define CHAOS_ATTR(_name, _knob)					\
+static const enum chan_chaos_knob chaos_##_name##_knob = (_knob);	\
+									\
+static ssize_t chaos_##_name##_show(struct device *dev,			\
+				    struct device_attribute *attr,	\
+				    char *buf)				\
+{									\
+	return sysfs_emit(buf, "%u\n",					\
+			  chan_chaos_get(to_chan(dev),			\
+					 chaos_##_name##_knob));	\
+}									\
+									\
+static ssize_t chaos_##_name##_store(struct device *dev,		\
+				     struct device_attribute *attr,	\
+				     const char *buf, size_t count)	\
+{									\
+	u32 val;							\
+	int ret;							\
+									\
+	ret = config_u32(dev, buf, &val);				\
+	if (!ret)							\
+		ret = chan_chaos_set(to_chan(dev), chaos_##_name##_knob,	\
+				     val);				\
+	return ret ? ret : count;					\
+}									\
+									\
+static struct device_attribute dev_attr_chaos_##_name =		\
+	__ATTR(_name, 0644, chaos_##_name##_show, chaos_##_name##_store)
+
+CHAOS_ATTR(send_delay_us, CHAN_CHAOS_SEND_DELAY_US);
+CHAOS_ATTR(recv_delay_us, CHAN_CHAOS_RECV_DELAY_US);
+CHAOS_ATTR(send_fail_ppm, CHAN_CHAOS_SEND_FAIL_PPM);
+CHAOS_ATTR(pause_recv, CHAN_CHAOS_PAUSE_RECV);
+
+static struct attribute *chan_chaos_attrs[] = {
+	&dev_attr_chaos_send_delay_us.attr,
+	&dev_attr_chaos_recv_delay_us.attr,
+	&dev_attr_chaos_send_fail_ppm.attr,
+	&dev_attr_chaos_pause_recv.attr,
+	NULL,
+};
+
+static const struct attribute_group chan_chaos_group = {
+	.name = "chaos",
+	.attrs = chan_chaos_attrs,
+};
+
 /* The class's dev_groups: created with the device, before its uevent. */
 const struct attribute_group *chan_dev_groups[] = {
 	&chan_group,
@@ -509,6 +568,7 @@ const struct attribute_group *chan_dev_groups[] = {
 	&chan_breaker_group,
 	&chan_rate_group,
 	&chan_admission_group,
+	&chan_chaos_group,
 	NULL,
 };
 

@@ -202,7 +202,8 @@ EXPORT_SYMBOL_IF_KUNIT(chan_claim_sender);
  * On the way, a receiver whose buffer is too small is completed with
  * EMSGSIZE, one whose task is being killed with EINTR (it would not return
  * the message), and one not pinned (parked while the channel was
- * buffered) is sent to look again.
+ * buffered) is sent to look again. While chaos pauses receivers, none is
+ * claimed.
  *
  * Context: chan->lock held.
  * Return: the receiver, CLAIMED, its pages pinned, or NULL.
@@ -214,6 +215,8 @@ struct chan_waiter *chan_claim_receiver(struct chan *ch, u32 len,
 	struct chan_waiter *r;
 
 	lockdep_assert_held(&ch->lock);
+	if (unlikely(ch->chaos.pause_recv))
+		return NULL;
 	while ((r = chan_claim_first(ch, false, mine))) {
 		if (!r->pinned) {
 			chan_complete(ch, r, CHAN_RESULT_RETRY, wk);
@@ -356,14 +359,15 @@ bool chan_publish(struct chan *ch, void *slot, u32 len)
  * receiver leaving messages behind (it took one, declined one, or put one
  * back). As with pipe readers, the receiver kicked wakes the next one only
  * if it leaves messages behind itself: one wake-up per run of messages
- * that find receivers parked, not one per message.
+ * that find receivers parked, not one per message. While chaos pauses
+ * receivers nobody is kicked: lifting the pause sends them all.
  *
  * Context: chan->lock held.
  */
 void chan_kick_receiver(struct chan *ch, struct chan_wakeups *wk)
 {
 	lockdep_assert_held(&ch->lock);
-	if (ch->ring.count && ch->nr_receivers)
+	if (ch->ring.count && ch->nr_receivers && !ch->chaos.pause_recv)
 		chan_kick_first(ch, false, wk);
 }
 
@@ -660,6 +664,11 @@ ssize_t chan_send(struct chan *ch, struct iov_iter *from,
 	int faults = 0;
 	int ret;
 
+	ret = chan_chaos_before(ch, true, to);
+	if (ret < 0)
+		return ret;
+	/* A failure chaos injected and then released counted as full. */
+	counted = ret;
 	chan_waiter_init(&w, true, len);
 	do {
 		if (READ_ONCE(ch->ring.size))
@@ -695,12 +704,15 @@ ssize_t chan_recv(struct chan *ch, struct iov_iter *to_iter,
 {
 	u32 cap = min_t(size_t, iov_iter_count(to_iter), ch->msg_size);
 	struct chan_wakeups wk = { 0 };
-	bool counted = false;
+	bool counted = false, paused = false, held;
 	struct chan_waiter w;
 	int faults = 0;
 	u32 need;
 	int ret;
 
+	ret = chan_chaos_before(ch, false, to);
+	if (ret)
+		return ret;
 	chan_waiter_init(&w, false, cap);
 	for (;;) {
 		spin_lock(&ch->rx_lock);
@@ -710,7 +722,13 @@ ssize_t chan_recv(struct chan *ch, struct iov_iter *to_iter,
 			ret = -ENODEV;
 			break;
 		}
-		if (ch->ring.count) {
+		/* Chaos pauses receivers: what is there is not there. */
+		held = chan_chaos_holds(ch, NULL);
+		if (held && !paused) {
+			chan_chaos_held(ch);
+			paused = true;
+		}
+		if (ch->ring.count && !held) {
 			ret = ring_take(ch, to_iter, cap, &need);
 			if (ret == -EFAULT) {
 				ret = chan_fault_in(to_iter, need, true, &faults);
@@ -720,11 +738,12 @@ ssize_t chan_recv(struct chan *ch, struct iov_iter *to_iter,
 			goto out;
 		}
 		/*
-		 * Nothing queued and, since we held rx_lock, nothing being
-		 * copied out either (rx_held is 0): nothing can come back.
+		 * Nothing queued (or held back) and, since we held rx_lock,
+		 * nothing being copied out either (rx_held is 0): nothing can
+		 * come back.
 		 */
 		spin_unlock(&ch->rx_lock);
-		if (!ch->ring.size) {
+		if (!ch->ring.size && !held) {
 			ret = chan_take_from_sender(ch, to_iter, cap, &wk);
 			if (ret == -EFAULT) {
 				spin_unlock(&ch->lock);
@@ -737,7 +756,7 @@ ssize_t chan_recv(struct chan *ch, struct iov_iter *to_iter,
 			if (ret != CHAN_NONE)
 				break;
 		}
-		if (ch->closed) {
+		if (ch->closed && !held) {
 			ret = 0;
 			break;
 		}

@@ -10,7 +10,9 @@
 # user space, then boot one VM that runs only that test for N seconds
 # (default 600; kchan.stress_seconds=N or kchan.fuzz_seconds=N, which the
 # VM's init exports as KCHAN_STRESS_SECONDS or KCHAN_FUZZ_SECONDS) with the
-# per-test and VM time limits stretched to match. No KUnit. Prints the
+# per-test and VM time limits stretched to match; KCHAN_STRESS_SEED or
+# KCHAN_FUZZ_SEED, when set, is passed on the same way (kchan.stress_seed=S)
+# to replay a run's seed. No KUnit. Prints the
 # test's verdict and the kernel log's (scripts/parse-results.py), then
 # "N passed, N failed"; exits non-zero on any failure. Logs:
 # build/logs/<test>-<flavour>/ (console.log, result.txt, summary.txt).
@@ -74,8 +76,13 @@ kchan_stage "$dir/k" "$dir/stage" || kchan_die "no chan.ko built"
 rm -f "$dir/stage/chan_kunit.ko"
 "$KCHAN_SCRIPTS/mkinitramfs.sh" "$dir/initramfs.cpio.gz" "$dir/stage"
 
-args=(--mode check --timeout "$vm_timeout"
-      --append "kchan.tests=$test kchan.${test}_seconds=$seconds kchan.timeout=$test_timeout")
+append="kchan.tests=$test kchan.${test}_seconds=$seconds kchan.timeout=$test_timeout"
+seed_var=KCHAN_${test^^}_SEED
+if [ -n "${!seed_var:-}" ]; then
+	[[ ${!seed_var} =~ ^[0-9]+$ ]] || kchan_die "$seed_var must be a number"
+	append+=" kchan.${test}_seed=${!seed_var}"
+fi
+args=(--mode check --timeout "$vm_timeout" --append "$append")
 [ "$flavour" != debug ] || args+=(--debug)
 rm -rf "$vmdir"
 mkdir -p "$vmdir"

@@ -8,7 +8,8 @@
 #          (or those kchan.tests=NAME,NAME names), kmemleak, unload, dmesg;
 #          kchan.stress_seconds=N and kchan.fuzz_seconds=N are exported as
 #          KCHAN_STRESS_SECONDS and KCHAN_FUZZ_SECONDS (how long tests/stress
-#          and tests/fuzz run)
+#          and tests/fuzz run), kchan.stress_seed=S and kchan.fuzz_seed=S as
+#          KCHAN_STRESS_SEED and KCHAN_FUZZ_SEED
 #   shell  interactive shell on the console
 #   demo   /kchan/demo on the console
 #   bench  /kchan/bench: its stdout (chanbench's report) into the bench
@@ -62,6 +63,14 @@ for arg in $(cat /proc/cmdline); do
 	kchan.fuzz_seconds=*)
 		KCHAN_FUZZ_SECONDS=${arg#kchan.fuzz_seconds=}
 		export KCHAN_FUZZ_SECONDS
+		;;
+	kchan.stress_seed=*)
+		KCHAN_STRESS_SEED=${arg#kchan.stress_seed=}
+		export KCHAN_STRESS_SEED
+		;;
+	kchan.fuzz_seed=*)
+		KCHAN_FUZZ_SEED=${arg#kchan.fuzz_seed=}
+		export KCHAN_FUZZ_SEED
 		;;
 	esac
 done

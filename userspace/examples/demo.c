@@ -8,9 +8,9 @@
  * sysfs; then the circuit breaker: a stuck consumer trips it, sends are
  * refused in microseconds, the open period ends, the half-open probes go
  * through and it closes again. Then select (the sieve and mux examples),
- * the handler/worker service and the guarded call (examples found beside
- * the demo in examples/ or in $KCHAN_EXAMPLES), and the final `chanstat`
- * table (the tools in /kchan/tools or $KCHAN_TOOLS).
+ * the handler/worker service, the guarded call and the chaos rehearsal
+ * (examples found beside the demo in examples/ or in $KCHAN_EXAMPLES), and
+ * the final `chanstat` table (the tools in /kchan/tools or $KCHAN_TOOLS).
  *
  * Every step checks what it shows: the demo exits 1 when one did not
  * behave ("FAILED: ..." says which), 0 otherwise.
@@ -603,6 +603,12 @@ static void service_examples(void)
 	run_example("handler_worker");
 	step("A shared breaker: clients of a flaky downstream, through chan_guarded_call()");
 	run_example("guarded_call");
+	step("Chaos: rehearse a stalled consumer on a live channel (chanctl chaos)");
+	if (!have(examples_dir(), "chaos_rehearsal.sh")) {
+		printf("    %s/chaos_rehearsal.sh is not here\n", examples_dir());
+		return;
+	}
+	run_example("chaos_rehearsal.sh");
 }
 
 static void final_table(void)

@@ -494,6 +494,65 @@ last_args="rate $B fast"
 run rate "$B" fast
 expect "rate of a non-number: exit 2" 2 "" "$(usage_err rate "bad rate 'fast'")"
 
+# --- chaos ---
+
+create_chan --capacity 4
+C=$idx
+last_args="chaos $C"
+run chaos "$C"
+expect "chaos shows every knob off" 0 "send_delay_us: 0
+recv_delay_us: 0
+send_fail_ppm: 0
+pause_recv: 0
+injected: 0" ""
+last_args="chaos $C set pause_recv=1 send-fail-ppm=10"
+run chaos "$C" set pause_recv=1 send-fail-ppm=10
+expect "chaos set KEY=VALUE (hyphens too)" 0 "" ""
+check "sysfs chaos/pause_recv 1, chaos/send_fail_ppm 10" \
+	[ "$(sysfs "$C" chaos/pause_recv) $(sysfs "$C" chaos/send_fail_ppm)" = "1 10" ]
+run chaos "$C" set send_fail_ppm=0
+run send "$C" held
+expect "a send while receivers are paused" 0 "" ""
+last_args="recv $C --nonblock"
+run recv "$C" --nonblock
+expect "paused: recv --nonblock finds nothing" 1 "" \
+	"chanctl: recv: chan$C: Resource temporarily unavailable (EAGAIN)"
+check "the message is still queued" [ "$(sysfs "$C" len)" = 1 ]
+last_args="chaos $C set pause_recv=2"
+run chaos "$C" set pause_recv=2
+expect "chaos pause_recv=2: EINVAL" 1 "" \
+	"chanctl: chaos: chan$C: pause_recv=2: Invalid argument (EINVAL)"
+last_args="chaos $C set speed=1"
+run chaos "$C" set speed=1
+expect "chaos of an unknown key: exit 2" 2 "" "$(usage_err chaos "unknown key 'speed'")"
+last_args="chaos $C set recv_delay_us=x pause_recv=0"
+run chaos "$C" set recv_delay_us=x pause_recv=0
+expect "chaos with a bad value writes nothing: exit 2" 2 "" \
+	"$(usage_err chaos "bad value 'x' for recv_delay_us")"
+check "  ... pause_recv is still 1" [ "$(sysfs "$C" chaos/pause_recv)" = 1 ]
+last_args="chaos $C set"
+run chaos "$C" set
+expect "chaos set without pairs: exit 2" 2 "" "$(usage_err chaos "set needs KEY=VALUE")"
+last_args="chaos $C pause"
+run chaos "$C" pause
+expect "chaos of an unknown action: exit 2" 2 "" \
+	"$(usage_err chaos "unknown action 'pause' (set or off)")"
+last_args="chaos $C off"
+run chaos "$C" off
+expect "chaos off" 0 "" ""
+run chaos "$C"
+expect "every knob is 0 again, the held receive counted" 0 "send_delay_us: 0
+recv_delay_us: 0
+send_fail_ppm: 0
+pause_recv: 0
+injected: 1" ""
+run recv "$C" --nonblock
+expect "the message arrives once the pause is lifted" 0 "held" ""
+last_args="chaos 999999"
+run chaos 999999
+expect "chaos of a missing channel: ENOENT" 1 "" \
+	"chanctl: chaos: chan999999: No such file or directory (ENOENT)"
+
 # --- list, info ---
 
 last_args="list"

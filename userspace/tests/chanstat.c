@@ -1344,6 +1344,7 @@ static const char *const counter_files[] = {
 	"send_timeouts", "recv_timeouts", "interrupted", "send_wait_ns",
 	"recv_wait_ns", "send_wait_max_ns", "recv_wait_max_ns",
 	"breaker_rejected", "rate_limited", "admission_rejected",
+	"chaos_injected",
 };
 
 /* The first line of sysfs chan<index>/<attr>. */
@@ -1545,6 +1546,7 @@ static const char *const prom_counters[][2] = {
 	{ "chan_breaker_rejected_total", "breaker_rejected" },
 	{ "chan_rate_limited_total", "rate_limited" },
 	{ "chan_admission_rejected_total", "admission_rejected" },
+	{ "chan_chaos_injected_total", "chaos_injected" },
 };
 
 static const char *const prom_gauges[][2] = {

@@ -14,8 +14,10 @@
  * totals add up. guarded_call (clients calling a flaky downstream through
  * one shared breaker) sees every client refused while the breaker is open,
  * the downstream reached only by the probes then, and every call succeed
- * after the recovery. Each run exits 0 within its bound and leaves no
- * channel behind.
+ * after the recovery. chaos_rehearsal.sh (pausing a channel's receivers
+ * with the chaos knobs) sees sends time out, the breaker open and close
+ * again, and every accepted job received. Each run exits 0 within its
+ * bound and leaves no channel behind.
  */
 #include <dirent.h>
 #include <poll.h>
@@ -350,6 +352,33 @@ static void test_guarded_call(const char *nclients)
 	T_EQ(count_chans(), before, "  ... no channel is left behind");
 }
 
+/*
+ * chaos_rehearsal.sh (the README's chaos example): the paused consumer
+ * fills the channel, three sends time out, the breaker opens and refuses
+ * the rest; lifted, the held jobs arrive, a probe closes the breaker, and
+ * the consumer received exactly the accepted jobs.
+ */
+static void test_chaos_rehearsal(void)
+{
+	static char out[OUT_MAX];
+	int before = count_chans(), timeouts = 0, refused = 0;
+	const char *p;
+
+	if (!T_EQ(run("chaos_rehearsal.sh", NULL, NULL, out, sizeof(out)), 0,
+		  "chaos_rehearsal.sh exits 0"))
+		diag_output("chaos_rehearsal.sh", out);
+	for (p = out; (p = strstr(p, "(ETIMEDOUT)")); p++)
+		timeouts++;
+	for (p = out; (p = strstr(p, "(ECONNREFUSED)")); p++)
+		refused++;
+	T_EQ(timeouts, 3, "  ... 3 sends into the paused channel time out");
+	T_EQ(refused, 3, "  ... then the open breaker refuses 3");
+	T_OK(strstr(out, "accepted 7 jobs, the consumer received 7: job1 job2 job3 job4 job5 job6 job13"),
+	     "  ... the 7 accepted jobs arrive, in order");
+	T_OK(strstr(out, "nothing lost:"), "  ... says nothing was lost");
+	T_EQ(count_chans(), before, "  ... no channel is left behind");
+}
+
 int main(void)
 {
 	char path[256];
@@ -368,5 +397,6 @@ int main(void)
 	test_handler_worker("-q", "-w1");
 	test_guarded_call("3");
 	test_guarded_call("5");
+	test_chaos_rehearsal();
 	return t_done();
 }

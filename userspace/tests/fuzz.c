@@ -11,7 +11,8 @@
  * counts, bad fds and repeated channels in select cases); read/write with
  * random lengths and pointers; poll with random events; close, reopen, dup;
  * CHAN_IOC_CLOSE; random text written to the writable sysfs files of its own
- * channels; CHAN_CTL_CREATE/DESTROY with random structs (whatever gets
+ * channels (the chaos knobs among them; on a debug kernel capacities stay
+ * at most 4096, whose slots it allocates quickly); CHAN_CTL_CREATE/DESTROY with random structs (whatever gets
  * created is destroyed), and channels replaced under the others' feet by a
  * forced destroy.
  *
@@ -142,6 +143,12 @@ static char desc[200];		/* the operation being done, for reports */
 static int cur_fd = -1;		/* the table entry picked last */
 static bool stale[MAXFDS];	/* its channel is gone: reopen it */
 static bool saw_epipe;		/* a channel was closed: replace it soon */
+/*
+ * The largest capacity it asks for. A debug kernel (kmemleak and KASAN
+ * track every slot) takes up to a minute to allocate 65536 slots when the
+ * machine is busy, longer than a call may take here; it gets 4096.
+ */
+static __u32 big_cap = 65536;
 
 static uint64_t rnd64(void)
 {
@@ -854,7 +861,7 @@ static void op_timeouts(void)
 
 static void op_capacity(void)
 {
-	static const __u32 caps[] = { 0, 1, 2, 3, 4, 16, 100, 65536, 65537,
+	const __u32 caps[] = { 0, 1, 2, 3, 4, 16, 100, big_cap, 65537,
 		0xffffffffu, 1u << 20 };
 	int i = pick_fd(FD_CHAN), ak;
 	unsigned long cmd = CHAN_IOC_SET_CAPACITY;
@@ -1155,13 +1162,16 @@ static const char *const rw_attrs[] = { "capacity", "breaker/mode",
 	"breaker/consecutive_failures", "breaker/slow_ms", "breaker/slow_pct",
 	"breaker/open_ms", "breaker/open_min_ms", "breaker/open_max_ms",
 	"breaker/half_open_probes", "breaker/half_open_max_ms", "breaker/flags",
-	"rate/rate", "rate/burst", "admission/target_us", "admission/max_limit" };
+	"rate/rate", "rate/burst", "admission/target_us", "admission/max_limit",
+	"chaos/send_delay_us", "chaos/recv_delay_us", "chaos/send_fail_ppm",
+	"chaos/pause_recv" };
 static const char *const ro_attrs[] = { "name", "msg_size", "len", "closed",
 	"waiting_senders", "waiting_receivers", "readers", "writers",
 	"oldest_wait_ms", "stats/sent", "stats/received", "stats/full",
 	"stats/interrupted", "stats/rate_limited", "stats/admission_rejected",
 	"breaker/state", "breaker/calls", "breaker/generation",
-	"breaker/current_open_ms", "rate/tokens", "admission/limit" };
+	"breaker/current_open_ms", "rate/tokens", "admission/limit",
+	"stats/chaos_injected" };
 
 /* A channel of this test: a slot's, or one of ours. */
 static int pick_test_chan(void)
@@ -1206,6 +1216,13 @@ static void op_sysfs_write(void)
 	long r;
 
 	pick_text(val, chance(95) ? 64 : sizeof(val), &len);
+	/* A valid capacity above big_cap would be slow: a smaller one. */
+	if (!strcmp(attr, "capacity") && len < 64) {
+		val[len] = '\0';
+		if (strtoull(val, NULL, 0) > big_cap &&
+		    strtoull(val, NULL, 0) <= 65536)
+			len = snprintf(val, sizeof(val), "%u", rnd(big_cap + 1));
+	}
 	snprintf(path, sizeof(path), T_SYSFS_CLASS "/chan%d/%s", index, attr);
 	begin(OP_SYSFS_WRITE, "%s <- %zu bytes '%.24s'", path, len, val);
 	fd = SYS(open(path, O_WRONLY | O_CLOEXEC));
@@ -1261,7 +1278,7 @@ static void pick_name(__u8 *name)
 
 static void op_ctl_create(void)
 {
-	static const __u32 caps[] = { 0, 1, 16, 65536, 65537, 0xffffffffu };
+	const __u32 caps[] = { 0, 1, 16, big_cap, 65537, 0xffffffffu };
 	static const __u32 msgs[] = { 0, 1, 4096, 1u << 20, (1u << 20) + 1, 0xffffffffu };
 	static const __u32 modes[] = { 0, 0600, 0666, 0777, 01000, 0xffffffffu };
 	static const __u32 ids[] = { CHAN_ID_CALLER, CHAN_ID_CALLER, 0, 65534, 12345,
@@ -1545,6 +1562,8 @@ int main(void)
 	size_t n;
 
 	t_init("fuzz");
+	if (!access("/sys/kernel/debug/kmemleak", F_OK))
+		big_cap = 4096;
 	env = getenv("KCHAN_FUZZ_SECONDS");
 	if (env && atoi(env) > 0)
 		secs = atoi(env);

@@ -15,8 +15,9 @@
  * SIGUSR2 (handler with SA_RESTART) and SIGSTOP/SIGCONT pairs, and now and
  * then SIGKILLs a consumer and starts a replacement; a chaos process
  * resizes a channel, switches breakers between auto, disabled, metrics-only
- * and (briefly) forced-open, resets them, turns rate limits on and off, and
- * reads CHAN_IOC_GET_INFO/GET_STATS under load.
+ * and (briefly) forced-open, resets them, turns rate limits on and off,
+ * turns a chaos knob (pause_recv, send_fail_ppm, a delay) on for a few ms,
+ * and reads CHAN_IOC_GET_INFO/GET_STATS under load.
  *
  * Every message carries its producer, its channel, a per-producer sequence
  * number, its length and a checksum of its random payload. Producers record
@@ -87,7 +88,7 @@ enum {
 	C_RBATCH, C_RBATCH_OK, C_RBATCH_MSGS, C_CSEL, C_CSEL_OK,
 	C_EAGAIN, C_ETIMEDOUT, C_EINTR, C_ECONNREFUSED, C_EOF, C_SET_TIMEOUTS,
 	C_CAP, C_CAP_EBUSY, C_BRK_AUTO, C_BRK_OFF, C_BRK_FORCED, C_BRK_METRICS,
-	C_BRK_RESET, C_RATE_ON, C_RATE_OFF, C_OBSERVE,
+	C_BRK_RESET, C_RATE_ON, C_RATE_OFF, C_OBSERVE, C_CHAOS_KNOB,
 	C_SIGUSR1, C_SIGUSR2, C_STOPCONT, C_CAUGHT_USR1, C_CAUGHT_USR2,
 	C_KILL, C_KILL_INFLIGHT,
 	NCNT
@@ -823,6 +824,15 @@ static long set_rate(int fd, __u32 rate, __u32 burst)
 	return SYS(ioctl(fd, CHAN_IOC_SET_RATE, &r));
 }
 
+/* Turn chaos knob @knob of channel @ch to @val (sysfs chaos/). */
+static void chaos_knob(int ch, const char *knob, const char *val)
+{
+	char attr[48];
+
+	snprintf(attr, sizeof(attr), "chaos/%s", knob);
+	chaos_check(attr, ch, t_attr_write(S->idx[ch], attr, val));
+}
+
 static void sleep_us(long us)
 {
 	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
@@ -900,6 +910,23 @@ static int chaos_main(void *arg)
 				cnt_add(C_RATE_ON, 1);
 			}
 			rate_on[ch] = !rate_on[ch];
+		} else if (r < 94) {
+			/*
+			 * A chaos knob on for a moment: every effect is one
+			 * an operation may give (EAGAIN from a try, ETIMEDOUT
+			 * from a timed wait); untimed ones are held until it
+			 * is off again.
+			 */
+			static const char *const knob[][2] = {
+				{ "pause_recv", "1" }, { "send_fail_ppm", "300000" },
+				{ "send_delay_us", "500" }, { "recv_delay_us", "500" },
+			};
+			unsigned int k = rnd(&rs) % T_ARRAY_SIZE(knob);
+
+			chaos_knob(ch, knob[k][0], knob[k][1]);
+			sleep_us(1000 + rnd(&rs) % 10000);
+			chaos_knob(ch, knob[k][0], "0");
+			cnt_add(C_CHAOS_KNOB, 1);
 		} else {
 			chaos_check("CHAN_IOC_GET_INFO", ch,
 				    SYS(ioctl(fd[ch], CHAN_IOC_GET_INFO, &info)));
@@ -1041,12 +1068,13 @@ static void print_counters(int secs)
 	       (unsigned long long)c[C_EAGAIN], (unsigned long long)c[C_ETIMEDOUT],
 	       (unsigned long long)c[C_EINTR], (unsigned long long)c[C_ECONNREFUSED],
 	       (unsigned long long)c[C_EOF], (unsigned long long)c[C_SET_TIMEOUTS]);
-	t_diag("chaos: capacity %llu (%llu EBUSY), breaker auto %llu, disabled %llu, metrics-only %llu, forced-open %llu, reset %llu, rate on %llu, off %llu, info+stats %llu",
+	t_diag("chaos: capacity %llu (%llu EBUSY), breaker auto %llu, disabled %llu, metrics-only %llu, forced-open %llu, reset %llu, rate on %llu, off %llu, chaos knobs %llu, info+stats %llu",
 	       (unsigned long long)c[C_CAP], (unsigned long long)c[C_CAP_EBUSY],
 	       (unsigned long long)c[C_BRK_AUTO], (unsigned long long)c[C_BRK_OFF],
 	       (unsigned long long)c[C_BRK_METRICS], (unsigned long long)c[C_BRK_FORCED],
 	       (unsigned long long)c[C_BRK_RESET], (unsigned long long)c[C_RATE_ON],
-	       (unsigned long long)c[C_RATE_OFF], (unsigned long long)c[C_OBSERVE]);
+	       (unsigned long long)c[C_RATE_OFF], (unsigned long long)c[C_CHAOS_KNOB],
+	       (unsigned long long)c[C_OBSERVE]);
 	t_diag("signals: SIGUSR1 %llu (%llu caught), SIGUSR2 %llu (%llu caught), SIGSTOP/SIGCONT %llu, SIGKILL %llu (%llu during a receive); %d s of traffic",
 	       (unsigned long long)c[C_SIGUSR1], (unsigned long long)c[C_CAUGHT_USR1],
 	       (unsigned long long)c[C_SIGUSR2], (unsigned long long)c[C_CAUGHT_USR2],

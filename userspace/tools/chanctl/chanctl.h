@@ -39,7 +39,7 @@ struct cmd {
 
 extern const struct cmd *cur_cmd;
 
-/* The subcommands, one function each (create.c, xfer.c, guard.c). */
+/* The subcommands, one function each (create.c, xfer.c, guard.c, chaos.c). */
 int cmd_create(int argc, char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_list(int argc, char **argv);
@@ -50,6 +50,7 @@ int cmd_send(int argc, char **argv);
 int cmd_recv(int argc, char **argv);
 int cmd_breaker(int argc, char **argv);
 int cmd_rate(int argc, char **argv);
+int cmd_chaos(int argc, char **argv);
 
 /* "EPIPE" for EPIPE (a positive errno), NULL when not in the table. */
 const char *errno_name(int err);
@@ -119,5 +120,7 @@ int chan_open_arg(const char *arg, int flags, struct chan_ref *ref,
  * @buf without its trailing newline. Returns 0 or a negative errno.
  */
 int sysfs_read(int index, const char *attr, char *buf, size_t size);
+/* Write @val to sysfs file @attr of channel @index: 0 or a negative errno. */
+int sysfs_write(int index, const char *attr, const char *val);
 
 #endif /* CHANCTL_H */

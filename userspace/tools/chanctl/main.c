@@ -5,7 +5,7 @@
  * the style of wireguard-tools' wg), the help texts and the dispatch; one
  * file per group of subcommands does the work: create.c (create, destroy,
  * list, info, close, capacity), xfer.c (send, recv), guard.c (breaker,
- * rate). See chanctl(8).
+ * rate), chaos.c (chaos). See chanctl(8).
  *
  * Exit: 0 done, 1 an operation failed (one line on stderr naming the
  * errno), 2 bad usage.
@@ -115,6 +115,21 @@ static const struct cmd cmds[] = {
 	  "  rate: 100\n"
 	  "  burst: 10\n"
 	  "  tokens: 10\n" },
+	{ "chaos", cmd_chaos, "CHAN [set KEY=VALUE... | off]",
+	  "show or set the chaos knobs of a channel, for rehearsals",
+	  "Keys: send_delay_us, recv_delay_us (0..60000000), send_fail_ppm\n"
+	  "(0..1000000), pause_recv (0 or 1); see chan(4), Chaos. Unset keys keep\n"
+	  "their values; off sets them all to 0. Writes the sysfs files: needs\n"
+	  "root or owning the channel.\n"
+	  "Examples:\n"
+	  "  # chanctl chaos jobs set pause_recv=1\n"
+	  "  # chanctl chaos jobs\n"
+	  "  send_delay_us: 0\n"
+	  "  recv_delay_us: 0\n"
+	  "  send_fail_ppm: 0\n"
+	  "  pause_recv: 1\n"
+	  "  injected: 12\n"
+	  "  # chanctl chaos jobs off\n" },
 	{ "help", cmd_help, "[SUBCOMMAND]",
 	  "show this help, or a subcommand's",
 	  "" },

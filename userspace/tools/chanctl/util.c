@@ -241,3 +241,19 @@ int sysfs_read(int index, const char *attr, char *buf, size_t size)
 	buf[len] = '\0';
 	return 0;
 }
+
+int sysfs_write(int index, const char *attr, const char *val)
+{
+	char path[512];
+	ssize_t len;
+	int fd, err;
+
+	snprintf(path, sizeof(path), CHAN_SYSFS_CLASS "/chan%d/%s", index, attr);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	len = write(fd, val, strlen(val));
+	err = errno;
+	close(fd);
+	return len < 0 ? -err : 0;
+}

@@ -36,7 +36,10 @@ enum chan_gauge {
 	NR_GAUGES
 };
 
-/* Counters: files of stats/, named as in JSON; also in struct chan_stats. */
+/*
+ * Counters: files of stats/, named as in JSON; also in struct chan_stats,
+ * except the last (CTR_CHAOS_INJECTED), read from sysfs only.
+ */
 enum chan_counter {
 	CTR_SENT,
 	CTR_RECEIVED,
@@ -54,6 +57,7 @@ enum chan_counter {
 	CTR_BREAKER_REJECTED,
 	CTR_RATE_LIMITED,
 	CTR_ADMISSION_REJECTED,
+	CTR_CHAOS_INJECTED,
 	NR_COUNTERS
 };
 

@@ -72,6 +72,9 @@ static const struct prom_counter prom_counters[] = {
 	{ "chan_admission_rejected_total",
 	  "Sends adaptive admission refused (EBUSY).",
 	  CTR_ADMISSION_REJECTED },
+	{ "chan_chaos_injected_total",
+	  "Effects the chaos knobs injected (delays, failed sends, held receives).",
+	  CTR_CHAOS_INJECTED },
 };
 
 static const enum chan_counter wait_sum_counter[NR_SIDES] = {

@@ -52,6 +52,7 @@ const char *const counter_names[NR_COUNTERS] = {
 	[CTR_BREAKER_REJECTED] = "breaker_rejected",
 	[CTR_RATE_LIMITED] = "rate_limited",
 	[CTR_ADMISSION_REJECTED] = "admission_rejected",
+	[CTR_CHAOS_INJECTED] = "chaos_injected",
 };
 
 const char *const side_names[NR_SIDES] = {
@@ -162,7 +163,7 @@ static int read_sysfs_counters(int dir, const char *dir_path,
 	char name[64];
 	int i, err;
 
-	for (i = 0; i < NR_COUNTERS; i++) {
+	for (i = 0; i < CTR_CHAOS_INJECTED; i++) {
 		snprintf(name, sizeof(name), "stats/%s", counter_names[i]);
 		err = attr_read_u64(dir, name, &c->counter[i]);
 		if (err)
@@ -234,6 +235,11 @@ static int sample_chan(struct chan_sample *c)
 		err = read_guard(dir, dir_path, c);
 	if (!err && !read_ioctl_stats(c))
 		err = read_sysfs_counters(dir, dir_path, c);
+	/* Not in struct chan_stats; absent (0) on a module without chaos. */
+	c->counter[CTR_CHAOS_INJECTED] = 0;
+	if (!err && attr_read_u64(dir, "stats/chaos_injected",
+				  &c->counter[CTR_CHAOS_INJECTED]) == -EINVAL)
+		err = attr_error(dir_path, "stats/chaos_injected", -EINVAL);
 	close(dir);
 	return chan_vanished(err) ? -ENOENT : err;
 }
