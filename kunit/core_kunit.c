@@ -302,6 +302,49 @@ static void wait_unclaim_on_closed_channel_fails_a_sender(struct kunit *test)
 	chan_free(ch);
 }
 
+static void wait_unclaim_reparks_first_in_line(struct kunit *test)
+{
+	struct chan *ch = kt_new_chan(test, 0, 16);
+	char *page = kunit_kzalloc(test, PAGE_SIZE, GFP_KERNEL);
+	struct chan_wakeups wk = { 0 };
+	struct {
+		struct chan_waiter s1, s2, r;
+		struct bio_vec bv1, bv2, bvr;
+	} *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	kt_park_pinned_sender(test, ch, &t->s1, &t->bv1, page, 4);
+	kt_park_pinned_sender(test, ch, &t->s2, &t->bv2, page + 64, 4);
+	/* A receiver whose copy faulted gives s1 back: first, still parked. */
+	spin_lock(&ch->lock);
+	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, true, NULL), &t->s1);
+	chan_unclaim(ch, &t->s1, &wk);
+	KUNIT_EXPECT_EQ(test, t->s1.state, (int)CHAN_WAIT_PARKED);
+	KUNIT_EXPECT_EQ(test, ch->nr_senders, 2U);
+	KUNIT_EXPECT_PTR_EQ(test, chan_first_claimable(ch, true, NULL),
+			    &t->s1);
+	spin_unlock(&ch->lock);
+	flush(&wk);
+	/* With a receiver parked meanwhile, s1 has to look again instead. */
+	spin_lock(&ch->lock);
+	KUNIT_EXPECT_PTR_EQ(test, chan_claim_first(ch, true, NULL), &t->s1);
+	spin_unlock(&ch->lock);
+	kt_park_pinned_receiver(test, ch, &t->r, &t->bvr, page + 128, 16);
+	spin_lock(&ch->lock);
+	chan_unclaim(ch, &t->s1, &wk);
+	KUNIT_EXPECT_EQ(test, t->s1.state, (int)CHAN_WAIT_DONE);
+	KUNIT_EXPECT_EQ(test, t->s1.result, CHAN_RESULT_RETRY);
+	chan_unpark(ch, &t->s2);
+	chan_unpark(ch, &t->r);
+	spin_unlock(&ch->lock);
+	flush(&wk);
+	chan_pin_release(&t->s1.pin);
+	chan_pin_release(&t->s2.pin);
+	chan_pin_release(&t->r.pin);
+	chan_free(ch);
+}
+
 static void wait_freed_slot_takes_parked_senders_message(struct kunit *test)
 {
 	struct chan *ch = kt_new_chan(test, 1, sizeof(u32));
@@ -406,6 +449,7 @@ static struct kunit_case chan_wait_cases[] = {
 	KUNIT_CASE(wait_claim_takes_oldest_first),
 	KUNIT_CASE(wait_claim_skips_a_select_that_committed),
 	KUNIT_CASE(wait_unclaim_on_closed_channel_fails_a_sender),
+	KUNIT_CASE(wait_unclaim_reparks_first_in_line),
 	KUNIT_CASE(wait_freed_slot_takes_parked_senders_message),
 	KUNIT_CASE(wait_queued_message_kicks_parked_receiver),
 	KUNIT_CASE(wait_unbuffered_send_fills_pinned_receiver),

@@ -17,5 +17,6 @@ extern struct kunit_suite chan_admission_suite;
 extern struct kunit_suite chan_observe_suite;
 extern struct kunit_suite chan_control_suite;
 extern struct kunit_suite chan_uapi_suite;
+extern struct kunit_suite chan_chaos_suite;
 
 #endif /* _CHAN_KUNIT_SUITES_H */

@@ -50,6 +50,7 @@
 #include <linux/poll.h>
 #include <linux/random.h>
 #include <linux/wait.h>
+#include <kunit/visibility.h>
 
 #include "chan.h"
 
@@ -112,6 +113,7 @@ bool chan_chaos_fails_send(struct chan *ch)
 	chaos_count(ch, &ch->stats.full);
 	return true;
 }
+EXPORT_SYMBOL_IF_KUNIT(chan_chaos_fails_send);
 
 /**
  * chan_chaos_fails_all() - does chaos fail every send (1000000 ppm)?
@@ -248,6 +250,7 @@ u32 chan_chaos_get(struct chan *ch, enum chan_chaos_knob knob)
 	}
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(chan_chaos_get);
 
 /**
  * chan_chaos_set() - set a knob
@@ -320,3 +323,4 @@ out_unlock:
 		chan_notify(ch, EPOLLIN | EPOLLRDNORM | EPOLLOUT | EPOLLWRNORM);
 	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(chan_chaos_set);

@@ -35,7 +35,8 @@
  */
 int chan_observe_init(struct chan *ch)
 {
-	ch->hist = alloc_percpu_gfp(struct chan_hist, GFP_KERNEL_ACCOUNT);
+	ch->hist = alloc_percpu_gfp(struct chan_hist,
+				    GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	return ch->hist ? 0 : -ENOMEM;
 }
 

@@ -133,7 +133,7 @@ static struct chan_sel *sel_alloc(u32 n, void *stack)
 		sel = stack;
 		memset(sel, 0, SEL_SIZE(n));
 	} else {
-		sel = kvzalloc(SEL_SIZE(n), GFP_KERNEL_ACCOUNT);
+		sel = kvzalloc(SEL_SIZE(n), GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 		if (!sel)
 			return NULL;
 	}

@@ -302,13 +302,20 @@ EXPORT_SYMBOL_IF_KUNIT(chan_claim_first);
  *	faulted, or it gave up).
  * @wk: collects the owner's wake-up.
  *
- * The waiter is not put back on its list: while it was claimed the channel
- * may have changed (a peer of the other kind parked, the capacity changed,
- * it closed), so its owner looks again, as a kicked waiter does, and parks
- * again at the head of its list if it has to. A select's claim word stays
- * taken, so that no other case of it commits meanwhile: the select starts
- * a new round. A waiter on a destroyed channel gets ENODEV, a sender on a
- * closed one EPIPE, as if they had been parked then.
+ * A plain operation's waiter on a channel still unbuffered, with no
+ * peer of the other kind parked meanwhile, goes back to the head of its
+ * list, still PARKED: the caller, which faults its own pages in and tries
+ * again, finds it there, even a non-blocking caller (a non-blocking
+ * operation succeeds exactly when a peer is parked). Its owner is woken
+ * all the same, to look at signals and its timeout, which it may have put
+ * off while the waiter was claimed. Otherwise the channel changed while
+ * it was claimed (a peer of the other kind parked, the capacity changed,
+ * it closed), so its owner looks again, as a kicked waiter does, and
+ * parks again at the head of its list if it has to. A select's case looks
+ * again too, and its claim word stays taken, so that no other case of it
+ * commits meanwhile: the select starts a new round. A waiter on a
+ * destroyed channel gets ENODEV, a sender on a closed one EPIPE, as if
+ * they had been parked then.
  *
  * Context: chan->lock held.
  */
@@ -318,6 +325,16 @@ void chan_unclaim(struct chan *ch, struct chan_waiter *w,
 	lockdep_assert_held(&ch->lock);
 	if (ch->dead || (ch->closed && w->send)) {
 		chan_complete(ch, w, ch->dead ? -ENODEV : -EPIPE, wk);
+		return;
+	}
+	if (!w->claim && w->pinned && !ch->ring.size &&
+	    !chan_first_claimable(ch, !w->send, NULL)) {
+		w->parked_at = ktime_get();
+		WRITE_ONCE(w->state, CHAN_WAIT_PARKED);
+		list_add(&w->node, wait_list(ch, w));
+		count_parked(ch, w, 1);
+		get_task_struct(w->task);
+		chan_wake_add(wk, w->task);
 		return;
 	}
 	chan_complete(ch, w, CHAN_RESULT_RETRY, wk);
