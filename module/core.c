@@ -140,8 +140,7 @@
  * (a receive, a batch, a select case, poll, FIONREAD) and every hand-off
  * to or kick of a parked receiver looks at it under chan->lock, so a
  * receive either took its message before the pause or finds it held back
- * and parks. Lifting it completes every parked receiver with
- * CHAN_RESULT_RETRY.
+ * and parks. Lifting it kicks parked receivers in order (chaos.c).
  *
  * Selects (select.c) park one waiter per case, all sharing the select's
  * claim word, each under its own channel's locks, one channel at a time:
@@ -693,7 +692,7 @@ __poll_t chan_poll_mask(struct chan *ch, fmode_t mode)
 		mask = EPOLLHUP | EPOLLERR;
 		goto out;
 	}
-	if (mode & FMODE_READ && !chan_chaos_holds(ch, NULL)) {
+	if ((mode & FMODE_READ) && !chan_chaos_holds(ch, NULL)) {
 		if (ch->ring.count ||
 		    (!ch->ring.size && chan_first_claimable(ch, true, NULL)))
 			mask |= EPOLLIN | EPOLLRDNORM;

@@ -360,7 +360,7 @@ bool chan_publish(struct chan *ch, void *slot, u32 len)
  * back). As with pipe readers, the receiver kicked wakes the next one only
  * if it leaves messages behind itself: one wake-up per run of messages
  * that find receivers parked, not one per message. While chaos pauses
- * receivers nobody is kicked: lifting the pause sends them all.
+ * receivers nobody is kicked: lifting the pause kicks them (chaos.c).
  *
  * Context: chan->lock held.
  */
