@@ -38,6 +38,13 @@ int main(void)
 	int rows = 0, errors = 0;
 	pid_t pid;
 
+	/*
+	 * Every scenario once takes about 80 s on the debug kernel (KASAN,
+	 * an emulated CPU), close to the default 90 s watchdog.
+	 */
+	if (!getenv("KCHAN_TEST_TIMEOUT") ||
+	    atoi(getenv("KCHAN_TEST_TIMEOUT")) < 240)
+		setenv("KCHAN_TEST_TIMEOUT", "240", 1);
 	t_init("chanbench_smoke");
 	if (access(bin, X_OK))
 		t_skip_all("%s is not here: %m", bin);
